@@ -1,0 +1,1 @@
+# bpf/module.mk — owned by the bpf work

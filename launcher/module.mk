@@ -1,0 +1,1 @@
+# launcher/module.mk — owned by the launcher work

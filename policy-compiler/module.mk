@@ -1,0 +1,1 @@
+# policy-compiler/module.mk — owned by the policy-compiler work

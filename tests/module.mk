@@ -1,0 +1,1 @@
+# tests/module.mk — owned by the tests work
