@@ -95,7 +95,7 @@ include $(TOP)/tests/module.mk
 build-all: $(ALL)
 
 # ---- generic rules --------------------------------------------------------
-$(BUILD)/obj/%.o: $(TOP)/%.c | $(DEPS_STAMP)
+$(BUILD)/obj/%.o: $(TOP)/%.c | $(DEPS_STAMP) $(BPF_SKELS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $*.c")
 	$(Q)$(CC) $(CFLAGS) $(EXTRA_CFLAGS_$(subst /,_,$(dir $*))) -MMD -MP -c -o $@ $<
