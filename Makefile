@@ -60,7 +60,7 @@ LIBS_SECCOMP := -lseccomp
 LIBS_JSON    := -ljson-c
 LIBS_CAP     := -lcap
 LIBS_BPF     := -lbpf -lelf -lz
-LIBS_CRYPTO  :=
+LIBS_CRYPTO  := -lcrypto
 
 ALL          :=
 CHECK_SUITES :=
@@ -86,10 +86,11 @@ $(BUILD)/%/.dir: | $(DEPS_STAMP)
 all: build-all
 
 include $(TOP)/policy-compiler/module.mk
+-include $(TOP)/policy-compiler/train/module.mk
 include $(TOP)/bpf/module.mk
 include $(TOP)/launcher/module.mk
 include $(TOP)/tests/module.mk
--include $(TOP)/bench/module.mk
+include $(wildcard $(TOP)/bench/*/module.mk)
 
 .PHONY: build-all
 build-all: $(ALL)

@@ -3,7 +3,7 @@
 PC_SRCS  := $(wildcard $(TOP)/policy-compiler/*.c)
 PC_OBJS  := $(patsubst $(TOP)/%.c,$(BUILD)/obj/%.o,$(PC_SRCS))
 LIBCOMPART := $(BUILD)/libcompart.a
-LIBCOMPART_LIBS := $(LIBS_SECCOMP) $(LIBS_JSON)
+LIBCOMPART_LIBS := $(LIBS_SECCOMP) $(LIBS_JSON) $(LIBS_CRYPTO)
 
 $(LIBCOMPART): $(PC_OBJS)
 	@$(if $(Q),echo "  AR      $(notdir $@)")
