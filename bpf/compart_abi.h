@@ -66,6 +66,10 @@ struct cp_sandbox {
 
 /* ---- events (ring buffer cp_events) ------------------------------------ */
 
+/* Each sandbox has its own ring buffer of this size, stored in the
+ * array-of-maps cp_events at its sandbox id. */
+#define CP_RINGBUF_BYTES (512 * 1024)
+
 /* hooks / event sources */
 #define CP_HOOK_FILE_OPEN      1
 #define CP_HOOK_BPRM_CHECK     2
@@ -116,6 +120,129 @@ struct cp_event {
 	__u32 target_pid;      /* ptrace / kill target */
 	__u32 arg;             /* signal number, access mask, prot, ... */
 	char  path[CP_PATH_MAX];
+};
+
+/* ---- rule maps (filled by launcher/bpf.c from policy-compiler/bpf_maps.c) */
+
+/* cp_event.rule when no profile rule decided. */
+#define CP_RULE_NONE     0xffffffffu  /* nothing matched, allowed */
+#define CP_RULE_LEVEL    0xfffffffeu  /* forbidden by the containment level */
+#define CP_RULE_DEFAULT  0xfffffffdu  /* the section's default denial */
+#define CP_RULE_EXEC_NEW 0xfffffffcu  /* exec of a file created in the run */
+#define CP_RULE_SCOPE    0xfffffffbu  /* target outside the sandbox */
+
+/* Object access classes, used in inode rules and events (cp_event.arg). */
+#define CP_ACC_READ     (1u << 0)
+#define CP_ACC_WRITE    (1u << 1)
+#define CP_ACC_EXEC     (1u << 2)
+#define CP_ACC_SCRATCH  (1u << 3)   /* still writable under CP_FORBID_WRITE */
+
+/* Rule flags (cp_fs_val.flags_*, cp_net_ent.flags, cp_dev_ent.flags). */
+#define CP_RF_AUDIT     (1u << 0)   /* emit an event when the rule decides */
+#define CP_RF_LOG_ONLY  (1u << 1)   /* a denial by this rule is only audited */
+
+/* Parent levels walked from the opened inode (the inode itself is level 0;
+ * mount points are crossed).  Deeper paths fall to the sandbox default. */
+#define CP_FS_MAX_DEPTH 32
+
+/* Inode rules (maps cp_fs_rules and cp_exec_rules).  Keyed by inode
+ * identity so that symlinks, hard links, renames, bind mounts and
+ * /proc/self/fd/N reach the same rule.  dev is the kernel's s_dev encoding
+ * (MAJOR << 20 | MINOR), not stat()'s st_dev. */
+struct cp_ino_key {
+	__u32 sandbox_id;
+	__u32 dev;
+	__u64 ino;
+};
+
+struct cp_fs_val {
+	__u16 self_allow;     /* CP_ACC_* granted on this inode itself */
+	__u16 self_deny;      /* CP_ACC_* refused on this inode itself */
+	__u16 sub_allow;      /* ... on everything beneath it (prefix rule) */
+	__u16 sub_deny;
+	__u32 rule_self;      /* profile rule index, for events */
+	__u32 rule_sub;
+	__u16 flags_self;     /* CP_RF_* */
+	__u16 flags_sub;
+	__u32 pad0;
+};
+
+/* Inodes created or written during the run (map cp_created), for
+ * CP_SB_DENY_EXEC_NEW / CP_FORBID_EXEC_NEW and the observer. */
+#define CP_CREATED_NEW      (1u << 0)
+#define CP_CREATED_WRITTEN  (1u << 1)
+struct cp_created_val {
+	__u64 ts_ns;
+	__u32 how;            /* CP_CREATED_* */
+	__u32 pad0;
+};
+
+/* Per-sandbox state written by the programs (array cp_sb_state). */
+struct cp_sb_state {
+	__u32 created_full;   /* cp_created overflowed: new-file checks fail closed */
+	__u32 pad0;
+};
+
+/* Network rules (LPM trie cp_net_rules).  The sandbox id and the family
+ * are part of the matched prefix, so prefixlen = 40 + address prefix. */
+#define CP_NET_KEY_FIXED_BITS 40
+struct cp_net_key {
+	__u32 prefixlen;
+	__u32 sandbox_id;     /* big-endian, part of the prefix */
+	__u8  family;         /* 4 or 6, part of the prefix */
+	__u8  addr[16];       /* network byte order */
+	__u8  pad0[3];
+};
+
+#define CP_NET_PROTO_ANY 0
+#define CP_NET_PROTO_TCP 1
+#define CP_NET_PROTO_UDP 2
+#define CP_NET_PROTO_ICMP 3
+#define CP_NET_DIR_CONNECT (1u << 0)
+#define CP_NET_DIR_BIND    (1u << 1)
+
+struct cp_net_ent {
+	__u16 port_lo;        /* host order */
+	__u16 port_hi;
+	__u8  proto;          /* CP_NET_PROTO_* */
+	__u8  dir;            /* CP_NET_DIR_* */
+	__u8  allow;
+	__u8  flags;          /* CP_RF_* */
+	__u32 rule;
+	__u32 errno_val;      /* positive errno for a deny (LSM hooks) */
+};
+
+/* The longest matching prefix holds every rule that can apply to it:
+ * its own, then those of shorter prefixes containing it (most specific
+ * first, then profile order); the first entry that matches decides. */
+#define CP_NET_ENTS 16
+struct cp_net_val {
+	__u32 n;
+	__u32 pad0;
+	struct cp_net_ent e[CP_NET_ENTS];
+};
+
+/* Device rules and other per-sandbox policy (array map cp_policy, indexed
+ * by sandbox id). */
+#define CP_DEV_ANY 0xffffffffu
+struct cp_dev_ent {
+	__u8  type;           /* 'c', 'b' or 'a' */
+	__u8  access;         /* CP_DEV_* of ir.h: 1 read, 2 write, 4 mknod */
+	__u8  flags;          /* CP_RF_* */
+	__u8  pad0;
+	__u32 major;          /* CP_DEV_ANY = any */
+	__u32 minor;
+	__u32 rule;
+};
+
+#define CP_DEV_ENTS 32
+struct cp_sb_policy {
+	__u64 af_allow;       /* bit N: socket(AF N) allowed; 0 = no rule */
+	__u32 net_errno;      /* errno of the network default denial */
+	__u32 net_flags;      /* CP_RF_* of the network default */
+	__u32 pad0;           /* inode-rule denials use cp_sandbox.errno_deny */
+	__u32 ndev;
+	struct cp_dev_ent dev[CP_DEV_ENTS];
 };
 
 /* ---- adaptive model ----------------------------------------------------- */
@@ -175,12 +302,94 @@ struct cp_decision {
 	__u64 ts_ns;
 };
 
+/* ---- adaptive containment: per-sandbox state and records (bpf/adapt.bpf.h)
+ *
+ * cp_adapt_st (array, by sandbox id): configuration written by the launcher
+ * before the sandbox starts, counters written by the observer programs.
+ * The sliding window is two half-window buckets: a feature's value is
+ * cur + prev, i.e. the events of the last window/2 .. window.
+ * cp_adapt_trees (array of maps, by sandbox id): the sandbox's tree, an
+ * array of CP_TREE_MAX_NODES struct cp_tree_node.
+ * cp_adapt_rb (ring buffer): struct cp_adapt_rec. */
+#define CP_ADAPT_F_ENABLED   (1u << 0)  /* observe this sandbox */
+#define CP_ADAPT_F_TREE      (1u << 1)  /* a tree is loaded: decide levels */
+#define CP_ADAPT_F_RECORD    (1u << 2)  /* emit a sample every eval_every events */
+
+#define CP_ADAPT_BYTES_WRITTEN 0           /* index into cur_bytes/prev_bytes */
+#define CP_ADAPT_BYTES_SENT    1
+
+struct cp_adapt_state {
+	__u32 flags;           /* CP_ADAPT_F_* (launcher) */
+	__u32 eval_every;      /* evaluate every N observed events, >= 1 */
+	__u64 window_ns;       /* sliding-window length */
+	__u64 start_real_s;    /* CLOCK_REALTIME seconds at sandbox start: an
+	                        * inode changed after it was created or written
+	                        * during the run (exec_new without LSM) */
+	__u64 half_start_ns;   /* bpf_ktime_get_ns() at the current bucket's start */
+	__u64 events;          /* observed events since start */
+	__u32 cur[CP_FEAT_COUNT];
+	__u32 prev[CP_FEAT_COUNT];
+	__u64 cur_bytes[2];    /* byte counters behind the *_KB features */
+	__u64 prev_bytes[2];
+	__u64 dir_bloom[4];    /* distinct-directory / destination estimates */
+	__u64 dest_bloom[4];   /* for the current bucket */
+	__u32 tightenings;     /* level raises decided by the tree */
+	__u32 errors;          /* tree walks that failed (no tree, bad node) */
+	__u32 rb_lost;         /* records the ring buffer could not take */
+	__u32 pad0;
+};
+
+#define CP_ADAPT_REC_DECISION 1   /* the tree raised the level */
+#define CP_ADAPT_REC_SAMPLE   2   /* feature sample (CP_ADAPT_F_RECORD) */
+
+struct cp_adapt_rec {
+	__u32 kind;            /* CP_ADAPT_REC_* */
+	__u32 pid;             /* tgid whose event triggered the evaluation */
+	__u16 hook;            /* CP_ADAPT_HOOK_* that triggered it */
+	__u16 leaf;            /* leaf node reached */
+	__u32 pad0;
+	struct cp_decision d;
+};
+
+/* What triggered an evaluation (cp_adapt_rec.hook). */
+#define CP_ADAPT_HOOK_TICK     0   /* every eval_every events */
+#define CP_ADAPT_HOOK_CONNECT  1   /* before a connect / sendmsg */
+#define CP_ADAPT_HOOK_EXEC     2
+#define CP_ADAPT_HOOK_FORK     3
+#define CP_ADAPT_HOOK_TEST     4   /* BPF_PROG_TEST_RUN self-test */
+
+/* Context of the cp_adapt_selftest program (BPF_PROG_TEST_RUN): the tree
+ * of sandbox_id is walked on v[] by the very function the hooks use. */
+struct cp_adapt_test {
+	__u32 sandbox_id;      /* in */
+	__s32 level;           /* out: verdict, or -1 (no tree / bad node) */
+	__u32 depth;           /* out: splits on the path */
+	__u16 leaf;            /* out: leaf node */
+	__u16 pad0;
+	__u32 v[CP_FEAT_COUNT];                /* in */
+	__u16 path_node[CP_TREE_MAX_DEPTH];    /* out */
+	__u8  path_left[CP_TREE_MAX_DEPTH];    /* out */
+};
+
 /* ---- compile-time checks (user space) ---------------------------------- */
 #ifndef __bpf__
 _Static_assert(sizeof(struct cp_sandbox) == 48, "cp_sandbox layout");
 _Static_assert(sizeof(struct cp_event) % 8 == 0, "cp_event padding");
 _Static_assert(sizeof(struct cp_tree_node) == 16, "cp_tree_node layout");
+_Static_assert(sizeof(struct cp_decision) % 8 == 0, "cp_decision padding");
+_Static_assert(sizeof(struct cp_adapt_state) == 40 + 8 * CP_FEAT_COUNT + 96 + 16, "cp_adapt_state layout");
+_Static_assert(sizeof(struct cp_adapt_rec) == 16 + sizeof(struct cp_decision), "cp_adapt_rec layout");
+_Static_assert(sizeof(struct cp_adapt_test) == 16 + 4 * CP_FEAT_COUNT + 3 * CP_TREE_MAX_DEPTH, "cp_adapt_test layout");
 _Static_assert(sizeof(struct cp_features) == CP_FEAT_COUNT * 4 + 16, "cp_features layout");
+_Static_assert(sizeof(struct cp_ino_key) == 16, "cp_ino_key layout");
+_Static_assert(sizeof(struct cp_fs_val) == 24, "cp_fs_val layout");
+_Static_assert(sizeof(struct cp_created_val) == 16, "cp_created_val layout");
+_Static_assert(sizeof(struct cp_sb_state) == 8, "cp_sb_state layout");
+_Static_assert(sizeof(struct cp_net_key) == 28, "cp_net_key layout");
+_Static_assert(sizeof(struct cp_net_ent) == 16, "cp_net_ent layout");
+_Static_assert(sizeof(struct cp_net_val) == 8 + 16 * CP_NET_ENTS, "cp_net_val layout");
+_Static_assert(sizeof(struct cp_dev_ent) == 16, "cp_dev_ent layout");
+_Static_assert(sizeof(struct cp_sb_policy) == 24 + 16 * CP_DEV_ENTS, "cp_sb_policy layout");
 #endif
 
 #endif /* COMPART_ABI_H */

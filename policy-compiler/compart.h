@@ -58,6 +58,14 @@ const char *cp_default_profile_dir(void);
 struct cp_bpf_prog {
 	struct sock_filter *insns;
 	size_t len;
+	/* SECCOMP_FILTER_FLAG_* bits the loader must pass besides TSYNC:
+	 * LOG when a non-allow rule (or the default) carries `audit` or the
+	 * policy sets log_denials; NEW_LISTENER (and then TSYNC_ESRCH, since
+	 * TSYNC and NEW_LISTENER otherwise exclude each other) when a rule
+	 * notifies.  Filled by cp_seccomp_build. */
+	unsigned int flags;
+	/* number of rules that notify (the launcher needs a supervisor) */
+	unsigned int n_notify;
 };
 
 void cp_bpf_prog_free(struct cp_bpf_prog *prog);

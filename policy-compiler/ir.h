@@ -258,6 +258,19 @@ struct cp_rlimit {
 
 /* ---- adaptive containment --------------------------------------------- */
 
+/* compart_abi.h defines the same names as macros (with the same values)
+ * for the BPF side.  If it came first, drop the macros so that the
+ * enumerators below can be declared; either include order then works. */
+#ifdef CP_FORBID_CONNECT
+#undef CP_FORBID_CONNECT
+#undef CP_FORBID_BIND
+#undef CP_FORBID_EXEC_NEW
+#undef CP_FORBID_EXEC
+#undef CP_FORBID_WRITE
+#undef CP_FORBID_FORK
+#undef CP_FORBID_FREEZE
+#endif
+
 /* What a containment level forbids.  Levels are cumulative: level N forbids
  * everything levels 1..N forbid. */
 enum cp_forbid {

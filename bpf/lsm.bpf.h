@@ -1,0 +1,415 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * lsm.bpf.h - BPF LSM programs: argument-aware decisions on kernel objects
+ * (inodes, binaries, socket addresses, tasks, mounts, mappings).
+ *
+ * Every hook first honours an earlier LSM's denial, then returns at once
+ * for tasks outside every sandbox.  The containment level (set by the
+ * adaptive model) is checked before the profile's rules because it only
+ * ever tightens.  These programs are loaded only where BPF LSM is active;
+ * elsewhere the loader turns their autoload off and reports the layer as
+ * unavailable.
+ */
+#ifndef COMPART_LSM_BPF_H
+#define COMPART_LSM_BPF_H
+
+#include "maps.bpf.h"
+
+static __always_inline void cp_mark_created(__u32 sbid, struct inode *ino, __u32 how)
+{
+	struct cp_ino_key key = { .sandbox_id = sbid };
+	struct cp_created_val *old, val = {};
+
+	key.dev = cp_inode_dev(ino);
+	key.ino = BPF_CORE_READ(ino, i_ino);
+	old = bpf_map_lookup_elem(&cp_created, &key);
+	if (old) {
+		if ((old->how & how) != how)
+			old->how |= how;   /* racy but monotonic: a bit lost to a race is re-set on the next open */
+		return;
+	}
+	val.ts_ns = bpf_ktime_get_ns();
+	val.how = how;
+	if (bpf_map_update_elem(&cp_created, &key, &val, BPF_NOEXIST) &&
+	    !bpf_map_lookup_elem(&cp_created, &key)) {
+		struct cp_sb_state *st = bpf_map_lookup_elem(&cp_sb_state, &sbid);
+
+		if (st)
+			st->created_full = 1;
+	}
+}
+
+SEC("lsm.s/file_open")
+int BPF_PROG(cp_file_open, struct file *file, int ret)
+{
+	struct cp_sandbox *sb;
+	struct inode *ino;
+	struct cp_fs_res r;
+	struct cp_verdict v;
+	struct cp_event *e;
+	__u32 fmode, acc, forbid, rule = CP_RULE_NONE, rflags = 0;
+	bool fs_rules, gate_w, deny = false;
+
+	if (ret)
+		return ret;
+	sb = cp_scope();
+	if (!sb)
+		return 0;
+	fmode = BPF_CORE_READ(file, f_mode);
+	acc = cp_acc_from_fmode(fmode);
+	forbid = cp_forbidden(sb);
+	fs_rules = sb->flags & CP_SB_FS_RULES;
+	gate_w = (forbid & CP_FORBID_WRITE) && (acc & CP_ACC_WRITE);
+	ino = BPF_CORE_READ(file, f_inode);
+
+	if (fs_rules || gate_w) {
+		cp_fs_walk(&cp_fs_rules, sb->id, BPF_CORE_READ(file, f_path.dentry),
+			   BPF_CORE_READ(file, f_path.mnt), fs_rules ? acc : 0, gate_w, &r);
+		if (fs_rules) {
+			if (r.denied) {
+				deny = true;
+				rule = r.deny_rule;
+				rflags = r.deny_flags;
+			} else if (acc & ~r.allowed) {
+				deny = true;
+				rule = CP_RULE_DEFAULT;
+			} else {
+				rule = r.allow_rule;
+				rflags = r.allow_flags;
+			}
+		}
+		if (!deny && gate_w && !r.scratch) {
+			deny = true;
+			rule = CP_RULE_LEVEL;
+			rflags = 0;
+		}
+	}
+	v = cp_judge(sb, deny, rflags, sb->errno_deny);
+
+	if (ino && ((sb->flags & (CP_SB_DENY_EXEC_NEW | CP_SB_ADAPT)) ||
+		    (sb->forbid_at[3] & CP_FORBID_EXEC_NEW))) {
+		__u32 how = 0;
+
+		if (fmode & CP_FMODE_CREATED)
+			how |= CP_CREATED_NEW;
+		if ((fmode & CP_FMODE_WRITE) && !v.ret)
+			how |= CP_CREATED_WRITTEN;
+		if (how)
+			cp_mark_created(sb->id, ino, how);
+	}
+
+	if (v.emit) {
+		e = cp_event_start(sb, CP_HOOK_FILE_OPEN, &v, rule);
+		if (e) {
+			if (ino) {
+				e->ino = BPF_CORE_READ(ino, i_ino);
+				e->dev = cp_inode_dev(ino);
+			}
+			e->arg = acc;
+			bpf_d_path((struct path *)&file->f_path, e->path, sizeof(e->path));
+			bpf_ringbuf_submit(e, 0);
+		}
+	}
+	return v.ret;
+}
+
+SEC("lsm.s/bprm_check_security")
+int BPF_PROG(cp_bprm_check, struct linux_binprm *bprm, int ret)
+{
+	struct cp_sandbox *sb;
+	struct file *f;
+	struct inode *ino;
+	struct cp_fs_res r;
+	struct cp_verdict v;
+	struct cp_event *e;
+	__u32 forbid, rule = CP_RULE_NONE, rflags = 0;
+	bool deny = false;
+
+	if (ret)
+		return ret;
+	sb = cp_scope();
+	if (!sb)
+		return 0;
+	forbid = cp_forbidden(sb);
+	f = BPF_CORE_READ(bprm, file);
+	ino = BPF_CORE_READ(f, f_inode);
+	if (!ino)
+		return 0;
+
+	if (forbid & CP_FORBID_EXEC) {
+		deny = true;
+		rule = CP_RULE_LEVEL;
+	} else if (((forbid & CP_FORBID_EXEC_NEW) || (sb->flags & CP_SB_DENY_EXEC_NEW)) &&
+		   cp_ino_created(sb->id, ino)) {
+		deny = true;
+		rule = (forbid & CP_FORBID_EXEC_NEW) ? CP_RULE_LEVEL : CP_RULE_EXEC_NEW;
+	} else if (sb->flags & CP_SB_EXEC_RULES) {
+		cp_fs_walk(&cp_exec_rules, sb->id, BPF_CORE_READ(f, f_path.dentry),
+			   BPF_CORE_READ(f, f_path.mnt), CP_ACC_EXEC, false, &r);
+		if (r.allowed & CP_ACC_EXEC) {
+			rule = r.allow_rule;
+			rflags = r.allow_flags;
+		} else {
+			deny = true;
+			rule = r.denied ? r.deny_rule : CP_RULE_DEFAULT;
+			rflags = r.deny_flags;
+		}
+	}
+	v = cp_judge(sb, deny, rflags, sb->errno_deny);
+	if (v.emit) {
+		e = cp_event_start(sb, CP_HOOK_BPRM_CHECK, &v, rule);
+		if (e) {
+			e->ino = BPF_CORE_READ(ino, i_ino);
+			e->dev = cp_inode_dev(ino);
+			e->arg = CP_ACC_EXEC;
+			bpf_probe_read_kernel_str(e->path, sizeof(e->path),
+						  BPF_CORE_READ(bprm, filename));
+			bpf_ringbuf_submit(e, 0);
+		}
+	}
+	return v.ret;
+}
+
+/* Decode an AF_INET / AF_INET6 sockaddr the kernel has already copied in
+ * (no user-memory TOCTOU).  Returns the family as 4 or 6, or 0. */
+static __always_inline __u8 cp_sockaddr(struct sockaddr *sa, __u8 *a, __u16 *port)
+{
+	__u16 fam = BPF_CORE_READ(sa, sa_family);
+
+	if (fam == CP_AF_INET) {
+		struct sockaddr_in *in = (void *)sa;
+		__u32 ip = BPF_CORE_READ(in, sin_addr.s_addr);
+
+		__builtin_memcpy(a, &ip, 4);
+		*port = bpf_ntohs(BPF_CORE_READ(in, sin_port));
+		return 4;
+	}
+	if (fam == CP_AF_INET6) {
+		struct sockaddr_in6 *in6 = (void *)sa;
+
+		bpf_core_read(a, 16, &in6->sin6_addr);
+		*port = bpf_ntohs(BPF_CORE_READ(in6, sin6_port));
+		if (cp_v4mapped(a)) {
+			__builtin_memcpy(a, a + 12, 4);
+			__builtin_memset(a + 4, 0, 12);
+			return 4;
+		}
+		return 6;
+	}
+	return 0;
+}
+
+static __always_inline __u8 cp_sock_proto(struct socket *sock)
+{
+	short type = BPF_CORE_READ(sock, type);
+	__u16 proto = BPF_CORE_READ(sock, sk, sk_protocol);
+
+	if (proto == CP_IPPROTO_ICMP || proto == CP_IPPROTO_ICMPV6)
+		return CP_NET_PROTO_ICMP;
+	if (type == CP_SOCK_STREAM)
+		return CP_NET_PROTO_TCP;
+	if (type == CP_SOCK_DGRAM)
+		return CP_NET_PROTO_UDP;
+	return 0xff;    /* raw, seqpacket...: only "any protocol" rules match */
+}
+
+static __always_inline int cp_sock_hook(struct socket *sock, struct sockaddr *sa,
+					__u8 dir, __u16 hook)
+{
+	struct cp_sandbox *sb = cp_scope();
+	struct cp_net_res nr = { .deny = false, .rule = CP_RULE_NONE };
+	struct cp_verdict v;
+	struct cp_event *e;
+	__u8 a[16] = {};
+	__u16 port = 0;
+	__u8 fam;
+	__u32 forbid;
+
+	if (!sb)
+		return 0;
+	forbid = cp_forbidden(sb);
+	fam = cp_sockaddr(sa, a, &port);
+	if ((dir == CP_NET_DIR_CONNECT && (forbid & CP_FORBID_CONNECT)) ||
+	    (dir == CP_NET_DIR_BIND && (forbid & CP_FORBID_BIND))) {
+		/* AF_UNSPEC connect only dissolves an association */
+		if (BPF_CORE_READ(sa, sa_family) == 0)
+			return 0;
+		nr.deny = true;
+		nr.rule = CP_RULE_LEVEL;
+		nr.err = sb->errno_deny;
+	} else if (fam) {
+		nr = cp_net_decide(sb, fam, a, port, cp_sock_proto(sock), dir);
+		if (nr.deny && nr.rule == ~0u)
+			nr.rule = CP_RULE_DEFAULT;
+	} else {
+		return 0;
+	}
+	v = cp_judge(sb, nr.deny, nr.flags, nr.err);
+	if (v.emit) {
+		e = cp_event_start(sb, hook, &v, nr.rule);
+		if (e) {
+			e->family = fam;
+			e->port = port;
+			__builtin_memcpy(e->addr, a, 16);
+			e->arg = cp_sock_proto(sock);
+			bpf_ringbuf_submit(e, 0);
+		}
+	}
+	return v.ret;
+}
+
+SEC("lsm/socket_connect")
+int BPF_PROG(cp_socket_connect, struct socket *sock, struct sockaddr *address,
+	     int addrlen, int ret)
+{
+	if (ret)
+		return ret;
+	return cp_sock_hook(sock, address, CP_NET_DIR_CONNECT, CP_HOOK_SOCK_CONNECT);
+}
+
+SEC("lsm/socket_bind")
+int BPF_PROG(cp_socket_bind, struct socket *sock, struct sockaddr *address,
+	     int addrlen, int ret)
+{
+	if (ret)
+		return ret;
+	return cp_sock_hook(sock, address, CP_NET_DIR_BIND, CP_HOOK_SOCK_BIND);
+}
+
+/* Simple yes/no hooks: deny when `deny` holds, with one event. */
+static __always_inline int cp_simple(struct cp_sandbox *sb, bool deny, __u16 hook,
+				     __u32 rule, __u32 target, __u32 arg)
+{
+	struct cp_verdict v = cp_judge(sb, deny, 0, sb->errno_deny);
+	struct cp_event *e;
+
+	if (v.emit) {
+		e = cp_event_start(sb, hook, &v, rule);
+		if (e) {
+			e->target_pid = target;
+			e->arg = arg;
+			bpf_ringbuf_submit(e, 0);
+		}
+	}
+	return v.ret;
+}
+
+#define CP_PTRACE_MODE_ATTACH 0x02
+
+SEC("lsm/ptrace_access_check")
+int BPF_PROG(cp_ptrace_access_check, struct task_struct *child, unsigned int mode, int ret)
+{
+	struct cp_sandbox *sb;
+	bool outside;
+
+	if (ret)
+		return ret;
+	sb = cp_scope();
+	if (!sb)
+		return 0;
+	outside = cp_task_cgroup_id(child) != sb->cgroup_id;
+	if (!outside && !((sb->flags & CP_SB_NO_PTRACE) && (mode & CP_PTRACE_MODE_ATTACH)))
+		return 0;
+	return cp_simple(sb, true, CP_HOOK_PTRACE, outside ? CP_RULE_SCOPE : CP_RULE_DEFAULT,
+			 BPF_CORE_READ(child, tgid), mode);
+}
+
+SEC("lsm/task_kill")
+int BPF_PROG(cp_task_kill, struct task_struct *p, struct kernel_siginfo *info, int sig,
+	     const struct cred *cred, int ret)
+{
+	struct cp_sandbox *sb;
+
+	if (ret)
+		return ret;
+	sb = cp_scope();
+	if (!sb || !(sb->flags & CP_SB_NO_SIGNAL_OUT))
+		return 0;
+	if (cp_task_cgroup_id(p) == sb->cgroup_id)
+		return 0;
+	return cp_simple(sb, true, CP_HOOK_TASK_KILL, CP_RULE_SCOPE, BPF_CORE_READ(p, tgid), sig);
+}
+
+static __always_inline int cp_mount_hook(__u16 hook, __u32 arg)
+{
+	struct cp_sandbox *sb = cp_scope();
+
+	if (!sb || !(sb->flags & CP_SB_NO_MOUNT))
+		return 0;
+	return cp_simple(sb, true, hook, CP_RULE_DEFAULT, 0, arg);
+}
+
+SEC("lsm/sb_mount")
+int BPF_PROG(cp_sb_mount, const char *dev_name, const struct path *path, const char *type,
+	     unsigned long flags, void *data, int ret)
+{
+	if (ret)
+		return ret;
+	return cp_mount_hook(CP_HOOK_SB_MOUNT, (__u32)flags);
+}
+
+SEC("lsm/move_mount")
+int BPF_PROG(cp_move_mount, const struct path *from_path, const struct path *to_path, int ret)
+{
+	if (ret)
+		return ret;
+	return cp_mount_hook(CP_HOOK_MOVE_MOUNT, 0);
+}
+
+SEC("lsm/sb_umount")
+int BPF_PROG(cp_sb_umount, struct vfsmount *mnt, int flags, int ret)
+{
+	if (ret)
+		return ret;
+	return cp_mount_hook(CP_HOOK_SB_UMOUNT, (__u32)flags);
+}
+
+SEC("lsm/file_mprotect")
+int BPF_PROG(cp_file_mprotect, struct vm_area_struct *vma, unsigned long reqprot,
+	     unsigned long prot, int ret)
+{
+	struct cp_sandbox *sb;
+	unsigned long vmf;
+
+	if (ret)
+		return ret;
+	sb = cp_scope();
+	if (!sb || !(sb->flags & CP_SB_WX) || !(prot & CP_PROT_EXEC))
+		return 0;
+	vmf = BPF_CORE_READ(vma, vm_flags);
+	/* W^X: never both at once, and no turning written memory executable */
+	if (!(prot & CP_PROT_WRITE) && !(vmf & CP_VM_WRITE))
+		return 0;
+	return cp_simple(sb, true, CP_HOOK_MPROTECT, CP_RULE_DEFAULT, 0, (__u32)prot);
+}
+
+SEC("lsm/mmap_file")
+int BPF_PROG(cp_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
+	     unsigned long flags, int ret)
+{
+	struct cp_sandbox *sb;
+
+	if (ret)
+		return ret;
+	sb = cp_scope();
+	if (!sb || !(sb->flags & CP_SB_WX))
+		return 0;
+	if ((prot & (CP_PROT_WRITE | CP_PROT_EXEC)) != (CP_PROT_WRITE | CP_PROT_EXEC))
+		return 0;
+	return cp_simple(sb, true, CP_HOOK_MMAP_FILE, CP_RULE_DEFAULT, 0, (__u32)prot);
+}
+
+SEC("lsm/task_alloc")
+int BPF_PROG(cp_task_alloc, struct task_struct *task, unsigned long clone_flags, int ret)
+{
+	struct cp_sandbox *sb;
+
+	if (ret)
+		return ret;
+	sb = cp_scope();
+	if (!sb || !(cp_forbidden(sb) & CP_FORBID_FORK))
+		return 0;
+	return cp_simple(sb, true, CP_HOOK_TASK_ALLOC, CP_RULE_LEVEL, 0, (__u32)clone_flags);
+}
+
+#endif /* COMPART_LSM_BPF_H */

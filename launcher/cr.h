@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cr.h - internal interfaces between the launcher's subsystems.
+ *
+ * The supervisor prepares a struct cr_plan before creating the sandbox
+ * (everything that can fail on bad input or needs the policy compiler is
+ * done here, in the parent); the sandbox's init and the target only carry
+ * it out.  Failures inside the sandbox travel back over the report pipe as
+ * a struct cr_report so the supervisor can print them precisely.
+ */
+#ifndef CR_CR_H
+#define CR_CR_H
+
+#include <linux/filter.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "sandbox.h"
+#include "util.h"
+
+/* ---- report pipe (sandbox -> supervisor) ------------------------------ */
+
+enum cr_report_kind {
+	CR_REP_READY = 1,   /* init finished its setup, waits for "go" */
+	CR_REP_FAIL,        /* setup failed: msg; supervisor exits 125 */
+	CR_REP_EXEC,        /* execve failed: err, msg = command */
+	CR_REP_EXIT,        /* the target's wait status */
+};
+
+/* Small enough that one write(2) to a pipe is atomic (PIPE_BUF). */
+struct cr_report {
+	int32_t kind;
+	int32_t err;
+	int32_t status;
+	int32_t pad;
+	char msg[240];
+};
+
+/* ---- the plan ------------------------------------------------------------ */
+
+#define CR_MAX_FILTERS 2
+
+struct cr_plan {
+	const struct cp_policy *p;
+	uint32_t ns;                 /* enum cp_ns actually created */
+	uid_t uid;                   /* caller's ids, mapped 1:1 */
+	gid_t gid;
+	bool mount_view;             /* build a new root from the fs rules */
+	int report_fd;               /* write end, CLOEXEC */
+	int go_fd;                   /* read end, CLOEXEC */
+	int pty_slave;               /* -1 without a pty */
+	const int *passfd;
+	size_t npassfd;
+	char **argv;
+	char **envp;                 /* without HOME; the child adds it */
+	const char *home;            /* caller's HOME, if any */
+	const char *cwd;             /* caller's cwd, if known */
+	int landlock_abi;            /* 0 = do not apply */
+	struct sock_fprog filters[CR_MAX_FILTERS];  /* installed in order */
+	size_t nfilters;
+	unsigned int seccomp_flags;
+};
+
+/* ---- sandbox side (never return on failure: report and _exit) -------- */
+
+__attribute__((noreturn, format(printf, 2, 3)))
+void cr_child_fail(int err, const char *fmt, ...);
+extern int cr_child_report_fd;
+
+__attribute__((noreturn))
+void cr_init_main(const struct cr_plan *pl);
+
+void cr_ns_write_maps(const struct cr_plan *pl);
+void cr_ns_setup_misc(const struct cr_plan *pl);
+void cr_mount_setup(const struct cr_plan *pl);
+void cr_caps_apply(const struct cr_plan *pl);
+void cr_rlimits_apply(const struct cr_plan *pl);
+void cr_landlock_apply(const struct cr_plan *pl);
+void cr_seccomp_install(const struct cr_plan *pl);
+
+/* ---- supervisor side -------------------------------------------------- */
+
+/* Landlock ABI version of this kernel (0 = unavailable, errno in *err). */
+int cr_landlock_abi(int *err);
+/* Number of rules cr_landlock_apply() will add (for the audit log). */
+size_t cr_landlock_count(const struct cp_policy *p, int abi);
+
+/* Compile or fetch from cache the seccomp programs; fills pl->filters. */
+void cr_seccomp_prepare(struct cp_run *r, struct cr_plan *pl);
+void cr_seccomp_release(struct cr_plan *pl);
+
+/* cgroup v2 leaf: 0, or -errno with *why filled. */
+int cr_cgroup_create(struct cp_run *r, char *why, size_t n);
+void cr_cgroup_remove(struct cp_run *r);
+/* The mounted cgroup v2 hierarchy ("/sys/fs/cgroup/unified" in hybrid). */
+const char *cr_cgroup2_root(void);
+
+/* pty proxy in the supervisor */
+struct cr_pty {
+	int master, slave;
+	bool active;
+};
+int cr_pty_open(struct cr_pty *t);
+int cr_pty_start(struct cr_pty *t, struct cp_super *s);
+void cr_pty_winch(struct cr_pty *t);
+void cr_pty_restore(struct cr_pty *t);
+void cr_pty_drain(struct cr_pty *t);
+
+/* environment for the target, NULL-terminated, HOME excluded */
+char **cr_env_build(const struct cp_run_opts *o);
+
+int cr_probe_main(const struct cp_run_opts *o);
+
+/* options.c */
+void cr_parse_args(int argc, char **argv, struct cp_run_opts *o);
+
+/* run.c */
+int cr_run_main(const struct cp_run_opts *o);
+/* load the profile named by o (or "default"); dies with diagnostics */
+struct cp_policy *cr_load_profile(const struct cp_run_opts *o);
+
+#endif /* CR_CR_H */

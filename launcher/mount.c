@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mount.c - the sandbox's filesystem view.
+ *
+ * Sequence (inside the new mount namespace, as the sandbox's init):
+ *   1. make every mount private (MS_REC|MS_PRIVATE) so nothing we do
+ *      propagates back to the host;
+ *   2. pivot into a staging tmpfs, keeping the host tree at /oldroot, so
+ *      that bind sources are always reachable (even under /tmp);
+ *   3. build /newroot: the profile's binds (parents before children),
+ *      tmpfs dirs, a fresh /proc, a minimal /dev with its own devpts;
+ *   4. pivot_root into /newroot and detach the staging root together
+ *      with the whole host tree.  chroot is never used: it leaves the old
+ *      root reachable.
+ * Read-only binds are cloned detached (open_tree), made read-only, nosuid
+ * and nodev recursively with mount_setattr() and only then attached, so
+ * submounts are covered and locked flags inherited from a less privileged
+ * mount namespace are never cleared (only ever added).
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cr.h"
+
+#define STAGE   "/tmp"
+#define OLDROOT "/oldroot"
+#define NEWROOT "/newroot"
+
+static int pivot_root(const char *new_root, const char *put_old)
+{
+	return (int)syscall(SYS_pivot_root, new_root, put_old);
+}
+
+/* mkdir unless it exists; an existing directory below a read-only bind
+ * must not turn into EROFS. */
+static int mkdir_1(const char *path, mode_t mode)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0)
+		return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+	if (mkdir(path, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* mkdir -p for the mount points, inside NEWROOT only. */
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(path);
+	int r;
+
+	if (len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	for (char *s = buf + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		r = mkdir_1(buf, mode);
+		if (r < 0)
+			return r;
+		*s = '/';
+	}
+	return mkdir_1(buf, mode);
+}
+
+static int make_mountpoint(const char *dst, bool dir)
+{
+	char parent[PATH_MAX];
+	struct stat st;
+	char *slash;
+	int fd;
+
+	if (lstat(dst, &st) == 0)
+		return 0;
+	if (dir)
+		return mkdir_p(dst, 0755);
+	snprintf(parent, sizeof(parent), "%s", dst);
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent) {
+		*slash = '\0';
+		int r = mkdir_p(parent, 0755);
+
+		if (r < 0)
+			return r;
+	}
+	fd = open(dst, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0444);
+	if (fd < 0)
+		return errno == EEXIST ? 0 : -errno;
+	close(fd);
+	return 0;
+}
+
+static void mnt(const char *src, const char *dst, const char *type,
+		unsigned long flags, const char *data)
+{
+	if (mount(src, dst, type, flags, data) < 0)
+		cr_child_fail(errno, "mount %s on %s", type ? type : src, dst);
+}
+
+/* Fallback for kernels without the new mount API: the old remount, which
+ * must restate the locked flags the mount already has. */
+static void legacy_bind(const char *src, const char *dst, uint64_t attr)
+{
+	unsigned long keep = 0;
+	struct statvfs sv;
+
+	mnt(src, dst, NULL, MS_BIND | MS_REC, NULL);
+	if (statvfs(dst, &sv) < 0)
+		cr_child_fail(errno, "statvfs %s", dst);
+	if (sv.f_flag & ST_NOEXEC)
+		keep |= MS_NOEXEC;
+	if (sv.f_flag & ST_NOATIME)
+		keep |= MS_NOATIME;
+	if (sv.f_flag & ST_NODIRATIME)
+		keep |= MS_NODIRATIME;
+	if (sv.f_flag & ST_RELATIME)
+		keep |= MS_RELATIME;
+	if (sv.f_flag & ST_RDONLY)
+		keep |= MS_RDONLY;
+	if (attr & MOUNT_ATTR_RDONLY)
+		keep |= MS_RDONLY;
+	if (attr & MOUNT_ATTR_NOSUID)
+		keep |= MS_NOSUID;
+	if (attr & MOUNT_ATTR_NODEV)
+		keep |= MS_NODEV;
+	if (sv.f_flag & ST_NOSUID)
+		keep |= MS_NOSUID;
+	if (sv.f_flag & ST_NODEV)
+		keep |= MS_NODEV;
+	mnt(NULL, dst, NULL, MS_BIND | MS_REMOUNT | keep, NULL);
+}
+
+static void bind_tree(const char *src, const char *dst, uint64_t attr)
+{
+	struct mount_attr ma = { .attr_set = attr };
+	int fd;
+
+	fd = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	if (fd < 0 && errno == ENOSYS) {
+		legacy_bind(src, dst, attr);
+		return;
+	}
+	if (fd < 0)
+		cr_child_fail(errno, "bind %s", src + strlen(OLDROOT));
+	if (attr && mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &ma, sizeof(ma)) < 0)
+		cr_child_fail(errno, "mount_setattr %s", src + strlen(OLDROOT));
+	if (move_mount(fd, "", AT_FDCWD, dst, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		cr_child_fail(errno, "attach %s", dst + strlen(NEWROOT));
+	close(fd);
+}
+
+static void set_attr(const char *path, uint64_t attr, bool recursive)
+{
+	struct mount_attr ma = { .attr_set = attr };
+
+	if (mount_setattr(AT_FDCWD, path, recursive ? AT_RECURSIVE : 0, &ma, sizeof(ma)) == 0)
+		return;
+	if (errno != ENOSYS)
+		cr_child_fail(errno, "mount_setattr %s", path);
+	mnt(NULL, path, NULL, MS_REMOUNT | MS_BIND |
+	    ((attr & MOUNT_ATTR_RDONLY) ? MS_RDONLY : 0) | MS_NOSUID | MS_NODEV, NULL);
+}
+
+static size_t depth(const char *p)
+{
+	size_t d = 0;
+
+	for (; *p; p++)
+		d += *p == '/';
+	return d;
+}
+
+static bool has_rule(const struct cp_policy *p, const char *path)
+{
+	for (size_t i = 0; i < p->fs.nrules; i++)
+		if (strcmp(p->fs.rules[i].path, path) == 0)
+			return true;
+	return false;
+}
+
+static void fail_rule(const struct cp_fs_rule *r, int err, const char *what)
+{
+	cr_child_fail(err, "%s:%u:%u: error: filesystem rule for %s: %s",
+		      r->loc.file ? r->loc.file : "<profile>", r->loc.line, r->loc.col,
+		      r->path, what);
+}
+
+/* A denied path below a visible bind: cover it with something empty and
+ * unreadable so neither its content nor its children can be reached. */
+static void hide(const struct cp_fs_rule *r, const char *dst)
+{
+	struct stat st;
+
+	if (lstat(dst, &st) < 0)
+		return;     /* not in the view at all: nothing to hide */
+	if (S_ISDIR(st.st_mode)) {
+		mnt("tmpfs", dst, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		    "mode=000,size=4k");
+	} else if (S_ISREG(st.st_mode)) {
+		bind_tree("/empty", dst, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+			  MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	} else {
+		fail_rule(r, 0, "cannot hide a symlink or special file below a visible path");
+	}
+}
+
+static void apply_rule(const struct cp_fs_rule *r)
+{
+	char src[PATH_MAX], dst[PATH_MAX];
+	struct stat st;
+	uint64_t attr;
+	int e;
+
+	if ((size_t)snprintf(src, sizeof(src), OLDROOT "%s", r->path) >= sizeof(src) ||
+	    (size_t)snprintf(dst, sizeof(dst), NEWROOT "%s", r->path) >= sizeof(dst))
+		fail_rule(r, ENAMETOOLONG, "path too long");
+
+	if (r->access & CP_FS_DENY)
+		return;      /* handled after every bind exists */
+	if (r->access & CP_FS_TMPFS) {
+		e = mkdir_p(dst, 0755);
+		if (e < 0)
+			fail_rule(r, -e, "cannot create the tmpfs mount point");
+		mnt("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NODEV,
+		    strcmp(r->path, "/tmp") == 0 ? "mode=1777" : "mode=0755");
+		return;
+	}
+	if (stat(src, &st) < 0) {
+		if (errno == ENOENT && r->optional)
+			return;
+		fail_rule(r, errno, "cannot bind it");
+	}
+	e = make_mountpoint(dst, S_ISDIR(st.st_mode));
+	if (e < 0)
+		fail_rule(r, -e, "cannot create the mount point");
+	attr = MOUNT_ATTR_NOSUID;
+	/* device nodes only work where the profile binds them from /dev */
+	if (strncmp(r->path, "/dev/", 5) != 0)
+		attr |= MOUNT_ATTR_NODEV;
+	if (!(r->access & CP_FS_WRITE))
+		attr |= MOUNT_ATTR_RDONLY;
+	bind_tree(src, dst, attr);
+}
+
+static void setup_dev(void)
+{
+	static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+	static const char *const links[][2] = {
+		{ "pts/ptmx", NEWROOT "/dev/ptmx" }, { "/proc/self/fd", NEWROOT "/dev/fd" },
+		{ "/proc/self/fd/0", NEWROOT "/dev/stdin" }, { "/proc/self/fd/1", NEWROOT "/dev/stdout" },
+		{ "/proc/self/fd/2", NEWROOT "/dev/stderr" },
+	};
+	char src[64], dst[64];
+	int e;
+
+	e = mkdir_p(NEWROOT "/dev", 0755);
+	if (e < 0)
+		cr_child_fail(-e, "mkdir /dev");
+	mnt("tmpfs", NEWROOT "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755");
+	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
+		snprintf(src, sizeof(src), OLDROOT "/dev/%s", nodes[i]);
+		snprintf(dst, sizeof(dst), NEWROOT "/dev/%s", nodes[i]);
+		e = make_mountpoint(dst, false);
+		if (e < 0)
+			cr_child_fail(-e, "creating %s", dst);
+		/* device nodes cannot be created in a user namespace: bind them */
+		bind_tree(src, dst, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+	}
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+		if (symlink(links[i][0], links[i][1]) < 0)
+			cr_child_fail(errno, "symlink %s", links[i][1]);
+	if (mkdir(NEWROOT "/dev/pts", 0755) < 0 || mkdir(NEWROOT "/dev/shm", 01777) < 0)
+		cr_child_fail(errno, "mkdir in /dev");
+	/* a new devpts instance: the sandbox sees only its own ptys */
+	mnt("devpts", NEWROOT "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+	    "newinstance,ptmxmode=0666,mode=0620");
+	mnt("tmpfs", NEWROOT "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
+	set_attr(NEWROOT "/dev", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false);
+}
+
+static void enter_view(const struct cr_plan *pl)
+{
+	const struct cp_policy *p = pl->p;
+	size_t n = p->fs.nrules, maxd = 0;
+
+	/* staging root: a tmpfs on /tmp, host tree moved to /oldroot */
+	mnt("tmpfs", STAGE, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
+	if (chdir(STAGE) < 0)
+		cr_child_fail(errno, "chdir " STAGE);
+	if (mkdir("." OLDROOT, 0755) < 0 || mkdir("." NEWROOT, 0755) < 0)
+		cr_child_fail(errno, "mkdir in staging root");
+	{
+		int fd = open("./empty", O_WRONLY | O_CREAT | O_CLOEXEC, 0);
+
+		if (fd < 0)
+			cr_child_fail(errno, "creating staging files");
+		close(fd);
+	}
+	if (pivot_root(".", "." OLDROOT) < 0)
+		cr_child_fail(errno, "pivot_root into the staging root");
+	if (chdir("/") < 0)
+		cr_child_fail(errno, "chdir /");
+	mnt("tmpfs", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
+
+	/* parents before children, whatever the source order */
+	for (size_t i = 0; i < n; i++) {
+		size_t d = depth(p->fs.rules[i].path);
+
+		if (d > maxd)
+			maxd = d;
+	}
+	for (size_t d = 0; d <= maxd; d++)
+		for (size_t i = 0; i < n; i++)
+			if (depth(p->fs.rules[i].path) == d)
+				apply_rule(&p->fs.rules[i]);
+	for (size_t i = 0; i < n; i++) {
+		const struct cp_fs_rule *r = &p->fs.rules[i];
+		char dst[PATH_MAX];
+
+		if (!(r->access & CP_FS_DENY))
+			continue;
+		snprintf(dst, sizeof(dst), NEWROOT "%s", r->path);
+		hide(r, dst);
+	}
+
+	if (!has_rule(p, "/dev"))
+		setup_dev();
+	if (!has_rule(p, "/proc")) {
+		if (mkdir_p(NEWROOT "/proc", 0555) < 0)
+			cr_child_fail(errno, "mkdir /proc");
+		if (pl->ns & CP_NS_PID)
+			mnt("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+		else
+			bind_tree(OLDROOT "/proc", NEWROOT "/proc", MOUNT_ATTR_NOSUID |
+				  MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	}
+	/* the new root itself is read-only: only binds and tmpfs are writable */
+	set_attr(NEWROOT, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, false);
+
+	if (chdir(NEWROOT) < 0)
+		cr_child_fail(errno, "chdir " NEWROOT);
+	/* stack the old root on top of the new one, then detach it: the
+	 * staging tmpfs and the whole host tree go away in one step */
+	if (pivot_root(".", ".") < 0)
+		cr_child_fail(errno, "pivot_root into the new root");
+	if (umount2(".", MNT_DETACH) < 0)
+		cr_child_fail(errno, "detaching the old root");
+	if (chdir("/") < 0)
+		cr_child_fail(errno, "chdir /");
+}
+
+void cr_mount_setup(const struct cr_plan *pl)
+{
+	if (!(pl->ns & CP_NS_MOUNT))
+		return;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		cr_child_fail(errno, "making mounts private");
+	if (pl->mount_view) {
+		enter_view(pl);
+	} else if (pl->ns & CP_NS_PID) {
+		/* host tree as is, but a /proc for our pid namespace */
+		mnt("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	}
+	/* keep the caller's directory when it is in the view */
+	if (!pl->cwd || chdir(pl->cwd) < 0) {
+		if (chdir("/") < 0)
+			cr_child_fail(errno, "chdir /");
+	}
+}

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: MIT
+/*
+ * check.c - checks across the rules of one file: conflicting and
+ * shadowed syscall rules, paths listed twice, contradictory network rules.
+ *
+ * Only rules from the same file are compared: a rule in an including
+ * profile overrides the included one on purpose (see lower.c).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "front.h"
+#include "util.h"
+
+static bool cond_eq(const struct cp_arg_cond *a, const struct cp_arg_cond *b)
+{
+	if (a->arg != b->arg || a->op != b->op)
+		return false;
+	switch (a->op) {
+	case CP_CMP_MASKED_EQ:
+		return a->mask == b->mask && a->value == b->value;
+	case CP_CMP_IN:
+	case CP_CMP_NOT_IN:
+		return a->nset == b->nset && !memcmp(a->set, b->set, a->nset * sizeof(*a->set));
+	default:
+		return a->value == b->value;
+	}
+}
+
+/* Same conjunction of conditions, in any order. */
+static bool conds_eq(const struct cp_sys_rule *a, const struct cp_sys_rule *b)
+{
+	if (a->nconds != b->nconds)
+		return false;
+	for (size_t i = 0; i < a->nconds; i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < b->nconds && !found; j++)
+			found = cond_eq(&a->conds[i], &b->conds[j]);
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+static bool action_eq(const struct cp_action *a, const struct cp_action *b)
+{
+	return a->kind == b->kind && a->errno_val == b->errno_val;
+}
+
+static void action_str(const struct cp_action *a, char *buf, size_t n)
+{
+	if (a->kind == CP_ACT_ERRNO)
+		snprintf(buf, n, "errno(%d)", a->errno_val);
+	else
+		snprintf(buf, n, "%s", cp_action_kind_name(a->kind));
+}
+
+
+static const struct cp_sys_rule *sort_rules;
+
+static int cmp_rule_idx(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = strcmp(sort_rules[x].name, sort_rules[y].name);
+
+	if (c)
+		return c;
+	return x < y ? -1 : x > y;
+}
+
+static int check_syscalls(struct cp_ctx *c, const struct cp_frag *f)
+{
+	const struct cp_seccomp *sc = &f->p.seccomp;
+	_cleanup_free_ size_t *idx = NULL;
+	int err = 0;
+
+	if (sc->nrules < 2)
+		return 0;
+	idx = malloc(sc->nrules * sizeof(*idx));
+	if (!idx)
+		return -ENOMEM;
+	for (size_t i = 0; i < sc->nrules; i++)
+		idx[i] = i;
+	/* group rules by syscall, keeping source order inside a group */
+	sort_rules = sc->rules;
+	qsort(idx, sc->nrules, sizeof(*idx), cmp_rule_idx);
+	sort_rules = NULL;
+	for (size_t s = 0; s < sc->nrules;) {
+		size_t e = s + 1;
+
+		while (e < sc->nrules && !strcmp(sc->rules[idx[s]].name, sc->rules[idx[e]].name))
+			e++;
+		for (size_t a = s; a < e; a++) {
+			const struct cp_sys_rule *ra = &sc->rules[idx[a]];
+			bool ga = f->sys_from_group[idx[a]];
+
+			for (size_t b = a + 1; b < e; b++) {
+				const struct cp_sys_rule *rb = &sc->rules[idx[b]];
+				bool gb = f->sys_from_group[idx[b]];
+				char sa[32], sb[32];
+
+				/* an explicit rule overrides a group's */
+				if (ga != gb)
+					continue;
+				action_str(&ra->action, sa, sizeof(sa));
+				action_str(&rb->action, sb, sizeof(sb));
+				if (conds_eq(ra, rb)) {
+					if (action_eq(&ra->action, &rb->action)) {
+						if (!ga)
+							cp_warning(c->d, rb->loc, "duplicate rule for %s (also at line %u)",
+								   rb->name, ra->loc.line);
+						continue;
+					}
+					if (ga)
+						cp_error(c->d, rb->loc, "syscall %s is in two groups with different "
+							 "actions: %s here, %s at line %u:%u; name it explicitly to decide",
+							 rb->name, sb, sa, ra->loc.line, ra->loc.col);
+					else
+						cp_error(c->d, rb->loc, "conflicting rules for %s: %s here, %s at "
+							 "line %u:%u with the same conditions", rb->name, sb, sa,
+							 ra->loc.line, ra->loc.col);
+					err = -EINVAL;
+					continue;
+				}
+				if (!ga && ra->nconds == 0 && rb->nconds > 0) {
+					cp_error(c->d, rb->loc, "rule for %s can never match: the unconditional rule "
+						 "at line %u:%u (%s) already decides every call; put the conditional "
+						 "rule first", rb->name, ra->loc.line, ra->loc.col, sa);
+					err = -EINVAL;
+				}
+			}
+		}
+		s = e;
+	}
+	return err;
+}
+
+static const void *sort_base;
+static size_t sort_stride;
+
+static int cmp_path_idx(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	const char *px = *(char *const *)((const char *)sort_base + x * sort_stride);
+	const char *py = *(char *const *)((const char *)sort_base + y * sort_stride);
+	int c = strcmp(px, py);
+
+	return c ? c : (x < y ? -1 : x > y);
+}
+
+/* `rules` is an array of structs whose first member is `char *path` and
+ * that has a cp_loc at `loc_off`. */
+static int check_dup_paths(struct cp_ctx *c, const void *rules, size_t n, size_t stride,
+			   size_t loc_off, const char *what)
+{
+	_cleanup_free_ size_t *idx = NULL;
+	int err = 0;
+
+	if (n < 2)
+		return 0;
+	idx = malloc(n * sizeof(*idx));
+	if (!idx)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		idx[i] = i;
+	sort_base = rules;
+	sort_stride = stride;
+	qsort(idx, n, sizeof(*idx), cmp_path_idx);
+	for (size_t i = 1; i < n; i++) {
+		const char *r0 = (const char *)rules + idx[i - 1] * stride;
+		const char *r1 = (const char *)rules + idx[i] * stride;
+
+		if (!strcmp(*(char *const *)r0, *(char *const *)r1)) {
+			const struct cp_loc *l0 = (const struct cp_loc *)(r0 + loc_off);
+			const struct cp_loc *l1 = (const struct cp_loc *)(r1 + loc_off);
+
+			cp_error(c->d, *l1, "%s path %s listed twice (first at line %u:%u); give all its "
+				 "access on one line", what, *(char *const *)r1, l0->line, l0->col);
+			err = -EINVAL;
+		}
+	}
+	return err;
+}
+
+static bool net_same_target(const struct cp_net_rule *a, const struct cp_net_rule *b)
+{
+	return a->proto == b->proto && a->dir == b->dir && a->family == b->family &&
+	       a->prefixlen == b->prefixlen && !memcmp(a->addr, b->addr, sizeof(a->addr)) &&
+	       a->port_lo == b->port_lo && a->port_hi == b->port_hi &&
+	       ((!a->unix_path && !b->unix_path) ||
+		(a->unix_path && b->unix_path && !strcmp(a->unix_path, b->unix_path)));
+}
+
+static int check_network(struct cp_ctx *c, const struct cp_frag *f)
+{
+	const struct cp_network *net = &f->p.net;
+	int err = 0;
+
+	/* rule lists are short (bounded by CP_MAX_NET_RULES): quadratic is fine */
+	for (size_t i = 0; i < net->nrules; i++)
+		for (size_t j = i + 1; j < net->nrules; j++) {
+			const struct cp_net_rule *a = &net->rules[i], *b = &net->rules[j];
+
+			if (!net_same_target(a, b))
+				continue;
+			if (a->allow != b->allow) {
+				cp_error(c->d, b->loc, "network rule contradicts the rule at line %u:%u",
+					 a->loc.line, a->loc.col);
+				err = -EINVAL;
+			} else {
+				cp_warning(c->d, b->loc, "duplicate network rule (also at line %u)", a->loc.line);
+			}
+		}
+	return err;
+}
+
+int cp_check_frag(struct cp_ctx *c, const struct cp_frag *f)
+{
+	int rc, err = 0;
+
+	rc = check_syscalls(c, f);
+	if (rc == -ENOMEM)
+		return rc;
+	err = err ? err : rc;
+	rc = check_dup_paths(c, f->p.fs.rules, f->p.fs.nrules, sizeof(struct cp_fs_rule),
+			     offsetof(struct cp_fs_rule, loc), "filesystem");
+	if (rc == -ENOMEM)
+		return rc;
+	err = err ? err : rc;
+	rc = check_dup_paths(c, f->p.exec.rules, f->p.exec.nrules, sizeof(struct cp_exec_rule),
+			     offsetof(struct cp_exec_rule, loc), "exec");
+	if (rc == -ENOMEM)
+		return rc;
+	err = err ? err : rc;
+	if (f->p.net.nrules <= 4096) {
+		rc = check_network(c, f);
+		err = err ? err : rc;
+	}
+	return err;
+}
