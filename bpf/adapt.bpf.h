@@ -11,12 +11,12 @@
  *
  * Event sources are chosen so that processes OUTSIDE every sandbox pay
  * only on the operations that matter (no raw sys_enter tracepoint, which
- * taxes every syscall on the host): sched_process_fork/exec tracepoints,
- * kprobes on the VFS operations counted (file open, rename, unlink,
- * truncate, write), kprobes on the entry of the privilege-related
- * syscalls, and cgroup sock_addr / skb hooks which only ever run for the
- * sandbox's own cgroup.  Where BPF LSM is active, lsm.bpf.h may also call
- * cp_adapt_event() from its hooks (which decide before the operation).
+ * taxes every syscall on the host, and no kprobes, which hosts like the
+ * project's baseline lack): sched_process_fork/exec, filesystem and
+ * cap_capable tracepoints (tp_btf), and cgroup sock_addr / skb hooks,
+ * which only ever run for the sandbox's own cgroup.  Where BPF LSM is
+ * active, lsm.bpf.h also calls cp_adapt_event() / cp_adapt_file_open()
+ * from its hooks, which decide before the operation.
  *
  * Included by compart.bpf.c right after maps.bpf.h, so that the
  * enforcement programs can call cp_adapt_event() / cp_adapt_note_denied().
@@ -33,6 +33,7 @@
 #define CP_O_TRUNC         01000
 #define CP_S_IFMT          00170000
 #define CP_S_IFREG         0100000
+#define CP_S_IFDIR         0040000
 /* ancestors of an opened file whose names are checked for credential
  * stores (~/.ssh/id_rsa is 1 level up, ~/.config/gcloud/x 2 levels) */
 #define CP_SENS_LEVELS     4
@@ -113,6 +114,7 @@ static __always_inline void cp_adapt_rotate(struct cp_adapt_state *st, __u64 now
 	for (int i = 0; i < 4; i++) {
 		st->dir_bloom[i] = 0;
 		st->dest_bloom[i] = 0;
+		st->file_bloom[i] = 0;
 	}
 	st->half_start_ns = now;
 }
@@ -134,7 +136,7 @@ static __always_inline bool cp_bloom_first(__u64 *bloom, __u64 h)
 static __always_inline void cp_adapt_add(struct cp_adapt_state *st, __u32 feat, __u32 n)
 {
 	if (feat < CP_FEAT_COUNT)
-		__sync_fetch_and_add(&st->cur[feat & (CP_FEAT_COUNT - 1)], n);
+		__sync_fetch_and_add(&st->cur[feat], n);
 }
 
 /* ---- the tree ---------------------------------------------------------- */
@@ -328,6 +330,22 @@ struct inode___ctime_66 {
 	struct timespec64 __i_ctime;
 } __attribute__((preserve_access_index));
 
+struct inode___mtime_old {
+	struct timespec64 i_mtime;
+} __attribute__((preserve_access_index));
+struct inode___mtime_66 {
+	struct timespec64 __i_mtime;
+} __attribute__((preserve_access_index));
+
+static __always_inline __s64 cp_inode_mtime(const struct inode *ino)
+{
+	if (bpf_core_field_exists(ino->i_mtime_sec))
+		return BPF_CORE_READ(ino, i_mtime_sec);
+	if (bpf_core_field_exists(((struct inode___mtime_66 *)ino)->__i_mtime))
+		return BPF_CORE_READ((struct inode___mtime_66 *)ino, __i_mtime.tv_sec);
+	return BPF_CORE_READ((struct inode___mtime_old *)ino, i_mtime.tv_sec);
+}
+
 static __always_inline __s64 cp_inode_ctime(const struct inode *ino)
 {
 	if (bpf_core_field_exists(ino->i_ctime_sec))
@@ -335,6 +353,27 @@ static __always_inline __s64 cp_inode_ctime(const struct inode *ino)
 	if (bpf_core_field_exists(((struct inode___ctime_66 *)ino)->__i_ctime))
 		return BPF_CORE_READ((struct inode___ctime_66 *)ino, __i_ctime.tv_sec);
 	return BPF_CORE_READ((struct inode___ctime_old *)ino, i_ctime.tv_sec);
+}
+
+#define CP_S_IFSOCK 0140000
+
+/* A program started with its standard input or output connected to a
+ * socket: what `sh -i` behind a connect-back looks like.  Servers started
+ * by inetd-style activation do this legitimately, hence a feature for the
+ * model rather than a rule. */
+static __always_inline bool cp_stdio_is_socket(struct task_struct *t)
+{
+	struct file **fds = BPF_CORE_READ(t, files, fdt, fd);
+
+	for (int i = 0; i < 2; i++) {
+		struct file *f = NULL;
+
+		if (bpf_core_read(&f, sizeof(f), &fds[i]) || !f)
+			continue;
+		if ((BPF_CORE_READ(f, f_inode, i_mode) & CP_S_IFMT) == CP_S_IFSOCK)
+			return true;
+	}
+	return false;
 }
 
 SEC("tp_btf/sched_process_exec")
@@ -347,20 +386,142 @@ int BPF_PROG(cp_adapt_exec, struct task_struct *p, pid_t old_pid, struct linux_b
 
 	if (!sb || !(st = cp_adapt_state_of(sb)))
 		return 0;
-	ino = BPF_CORE_READ(bprm, file, f_inode);
+	/* for #! scripts bprm->file is the interpreter by now; the file the
+	 * sandbox asked to run is bprm->executable (5.8+) */
+	struct file *exe = NULL;
+
+	if (bpf_core_field_exists(bprm->executable))
+		exe = BPF_CORE_READ(bprm, executable);
+	if (!exe)
+		exe = BPF_CORE_READ(bprm, file);
+	ino = BPF_CORE_READ(exe, f_inode);
 	k.sandbox_id = sb->id;
 	k.dev = cp_inode_dev(ino);
 	k.ino = BPF_CORE_READ(ino, i_ino);
 	/* created during the run: recorded at open (O_CREAT), or changed
 	 * since the sandbox started (covers rename/link/chmod +x) */
-	if (bpf_map_lookup_elem(&cp_created, &k) ||
-	    cp_inode_ctime(ino) >= (__s64)st->start_real_s)
+	if (!(st->flags & CP_ADAPT_F_LSM_FILES) &&
+	    (bpf_map_lookup_elem(&cp_created, &k) ||
+	     cp_inode_ctime(ino) >= (__s64)st->start_real_s))
 		cp_adapt_add(st, CP_FEAT_EXEC_NEW, 1);
+	if (cp_stdio_is_socket(p))
+		cp_adapt_add(st, CP_FEAT_EXEC_SOCKET, 1);
 	cp_adapt_count(sb, st, CP_FEAT_EXEC, 1, CP_ADAPT_HOOK_EXEC, true);
 	return 0;
 }
 
 /* ---- observers: files -------------------------------------------------- */
+
+/* Without BPF LSM or kprobes (this project's baseline host) nothing fires
+ * per open/rename/unlink except the syscall tracepoints, and enabling any
+ * of those puts every syscall of every process on the slow path.  The
+ * filesystem tracepoints below fire only when data or metadata actually
+ * change, in the context of the task changing them:
+ *   writeback_dirty_folio   a page of a file becomes dirty (a write)
+ *   ctime updates           an inode's ctime changes: on a directory, an
+ *                           entry was created, renamed or removed; on a
+ *                           file with no links left, it was unlinked.
+ * So on such hosts: open_write = distinct regular files written,
+ * bytes_written_kb = newly dirtied pages, dirs_written = distinct
+ * directories changed, rename = directory-entry changes (creates count
+ * too), unlink = files whose last link went.  Where BPF LSM is active,
+ * lsm.bpf.h reports opens, renames and unlinks exactly through
+ * cp_adapt_file_open() and cp_adapt_event(). */
+
+#define CP_PAGE_BYTES 4096
+
+static __always_inline __u32 cp_inode_type(const struct inode *ino)
+{
+	return BPF_CORE_READ(ino, i_mode) & CP_S_IFMT;
+}
+
+SEC("tp_btf/writeback_dirty_folio")
+int BPF_PROG(cp_adapt_dirty, struct folio *folio, struct address_space *mapping)
+{
+	struct cp_sandbox *sb = cp_scope();
+	struct cp_adapt_state *st;
+	struct inode *ino;
+
+	if (!mapping || !sb || !(st = cp_adapt_state_of(sb)))
+		return 0;
+	ino = BPF_CORE_READ(mapping, host);
+	if (!ino || cp_inode_type(ino) != CP_S_IFREG)
+		return 0;
+	__sync_fetch_and_add(&st->cur_bytes[CP_ADAPT_BYTES_WRITTEN], CP_PAGE_BYTES);
+
+	/* remember the inode as written during the run (exec_new,
+	 * unlink_old, and lsm.bpf.h's exec-new rule read cp_created); exact,
+	 * unlike the bucket's filter, so that a filter collision never makes
+	 * a file written here look pre-existing */
+	struct cp_ino_key k = {
+		.sandbox_id = sb->id,
+		.dev = cp_inode_dev(ino),
+		.ino = BPF_CORE_READ(ino, i_ino),
+	};
+
+	if (!bpf_map_lookup_elem(&cp_created, &k)) {
+		struct cp_created_val v = { .ts_ns = bpf_ktime_get_ns(), .how = CP_CREATED_WRITTEN };
+
+		bpf_map_update_elem(&cp_created, &k, &v, BPF_NOEXIST);
+	}
+	if (!(st->flags & CP_ADAPT_F_LSM_FILES) &&
+	    cp_bloom_first(st->file_bloom, k.ino * 0x9e3779b97f4a7c15ULL))
+		cp_adapt_count(sb, st, CP_FEAT_OPEN_WRITE, 1, CP_ADAPT_HOOK_TICK, false);
+	return 0;
+}
+
+static __always_inline int cp_adapt_ctime(struct inode *ino)
+{
+	struct cp_sandbox *sb = cp_scope();
+	struct cp_adapt_state *st;
+	__u32 type;
+
+	if (!ino || !sb || !(st = cp_adapt_state_of(sb)) || (st->flags & CP_ADAPT_F_LSM_FILES))
+		return 0;
+	type = cp_inode_type(ino);
+	if (type == CP_S_IFDIR) {
+		if (cp_bloom_first(st->dir_bloom, BPF_CORE_READ(ino, i_ino) * 0x9e3779b97f4a7c15ULL))
+			cp_adapt_add(st, CP_FEAT_DIRS_WRITTEN, 1);
+		cp_adapt_count(sb, st, CP_FEAT_RENAME, 1, CP_ADAPT_HOOK_TICK, false);
+	} else if (type == CP_S_IFREG && BPF_CORE_READ(ino, __i_nlink) == 0) {
+		struct cp_ino_key k = {
+			.sandbox_id = sb->id,
+			.dev = cp_inode_dev(ino),
+			.ino = BPF_CORE_READ(ino, i_ino),
+		};
+
+		/* pre-existing data: last modified before the run began and
+		 * not written during it (files created empty in the run, like
+		 * lock files, have a recent mtime) */
+		if (cp_inode_mtime(ino) < (__s64)st->start_real_s &&
+		    !bpf_map_lookup_elem(&cp_created, &k))
+			cp_adapt_add(st, CP_FEAT_UNLINK_OLD, 1);
+		cp_adapt_count(sb, st, CP_FEAT_UNLINK, 1, CP_ADAPT_HOOK_TICK, false);
+	}
+	return 0;
+}
+
+/* filesystems without multigrain timestamps */
+SEC("tp_btf/inode_set_ctime_to_ts")
+int BPF_PROG(cp_adapt_ctime_set, struct inode *inode, struct timespec64 *ts)
+{
+	return cp_adapt_ctime(inode);
+}
+
+/* multigrain-timestamp filesystems (ext4, xfs, btrfs, tmpfs since 6.13):
+ * an update either swaps the ctime or is skipped as already current; both
+ * are one change of the inode */
+SEC("tp_btf/ctime_ns_xchg")
+int BPF_PROG(cp_adapt_ctime_xchg, struct inode *inode, __u32 old, __u32 new, __u32 cur)
+{
+	return cp_adapt_ctime(inode);
+}
+
+SEC("tp_btf/ctime_xchg_skip")
+int BPF_PROG(cp_adapt_ctime_skip, struct inode *inode, struct timespec64 *ctime)
+{
+	return cp_adapt_ctime(inode);
+}
 
 static __always_inline __u64 cp_fnv1a(const char *s, int len)
 {
@@ -402,131 +563,221 @@ static __always_inline bool cp_sensitive(struct dentry *de)
 	return false;
 }
 
-SEC("kprobe/security_file_open")
-int BPF_KPROBE(cp_adapt_open, struct file *file)
+/* For lsm.bpf.h's file_open hook (BPF LSM hosts): an open of the sandbox,
+ * before the open completes.  Counts opens for write (and the directories
+ * written) and reads of credential stores. */
+static __always_inline void cp_adapt_file_open(struct cp_sandbox *sb, struct file *file)
 {
-	struct cp_sandbox *sb = cp_scope();
-	struct cp_adapt_state *st;
+	struct cp_adapt_state *st = cp_adapt_state_of(sb);
 	__u32 fmode;
 
-	if (!sb || !(st = cp_adapt_state_of(sb)))
-		return 0;
+	if (!st)
+		return;
 	fmode = BPF_CORE_READ(file, f_mode);
 	if (fmode & CP_FMODE_WRITE) {
 		struct inode *dir = BPF_CORE_READ(file, f_path.dentry, d_parent, d_inode);
-		__u64 dino = BPF_CORE_READ(dir, i_ino);
 
-		if (cp_bloom_first(st->dir_bloom, dino * 0x9e3779b97f4a7c15ULL))
+		if (cp_bloom_first(st->dir_bloom, BPF_CORE_READ(dir, i_ino) * 0x9e3779b97f4a7c15ULL))
 			cp_adapt_add(st, CP_FEAT_DIRS_WRITTEN, 1);
-		if (fmode & CP_FMODE_CREATED) {
-			struct inode *ino = BPF_CORE_READ(file, f_inode);
-			struct cp_ino_key k = {
-				.sandbox_id = sb->id,
-				.dev = cp_inode_dev(ino),
-				.ino = BPF_CORE_READ(ino, i_ino),
-			};
-			struct cp_created_val v = {
-				.ts_ns = bpf_ktime_get_ns(),
-				.how = CP_CREATED_NEW,
-			};
-
-			bpf_map_update_elem(&cp_created, &k, &v, BPF_NOEXIST);
-		}
 		cp_adapt_count(sb, st, CP_FEAT_OPEN_WRITE, 1, CP_ADAPT_HOOK_TICK, false);
-		return 0;
+		return;
 	}
 	if ((fmode & CP_FMODE_READ) && cp_sensitive(BPF_CORE_READ(file, f_path.dentry)))
 		cp_adapt_count(sb, st, CP_FEAT_SENSITIVE_READ, 1, CP_ADAPT_HOOK_TICK, false);
-	return 0;
 }
 
-static __always_inline int cp_adapt_simple(__u32 feat)
+/* ---- observers: privilege ---------------------------------------------- */
+
+/* Capability checks for the powers an escalation attempt needs: setuid
+ * family (CAP_SETUID/SETGID), ptrace of others (CAP_SYS_PTRACE), bpf
+ * (CAP_BPF), module loading, raw I/O.  The tracepoint fires only on
+ * capability checks.  CAP_SYS_ADMIN (mount, unshare, setns) is left out:
+ * the kernel checks it silently on every accountable mmap/brk
+ * (cap_vm_enough_memory), so it would count memory use, not attempts;
+ * with BPF LSM, lsm.bpf.h reports mounts and namespace changes. */
+#define CP_CAP_SETGID      6
+#define CP_CAP_SETUID      7
+#define CP_CAP_SYS_MODULE 16
+#define CP_CAP_SYS_RAWIO  17
+#define CP_CAP_SYS_PTRACE 19
+#define CP_CAP_BPF        39
+
+SEC("tp_btf/cap_capable")
+int BPF_PROG(cp_adapt_capable, const struct cred *cred, struct user_namespace *target_ns,
+	     const struct user_namespace *ns, int cap, int ret)
 {
-	struct cp_sandbox *sb = cp_scope();
+	struct cp_sandbox *sb;
 	struct cp_adapt_state *st;
 
-	if (!sb || !(st = cp_adapt_state_of(sb)))
+	switch (cap) {
+	case CP_CAP_SETGID: case CP_CAP_SETUID: case CP_CAP_SYS_MODULE: case CP_CAP_SYS_RAWIO:
+	case CP_CAP_SYS_PTRACE: case CP_CAP_BPF:
+		break;
+	default:
 		return 0;
-	cp_adapt_count(sb, st, feat, 1, CP_ADAPT_HOOK_TICK, false);
-	return 0;
-}
-
-SEC("kprobe/vfs_rename")
-int BPF_KPROBE(cp_adapt_rename)
-{
-	return cp_adapt_simple(CP_FEAT_RENAME);
-}
-
-SEC("kprobe/vfs_unlink")
-int BPF_KPROBE(cp_adapt_unlink)
-{
-	return cp_adapt_simple(CP_FEAT_UNLINK);
-}
-
-/* truncate(2), ftruncate(2) and open(O_TRUNC) all end here */
-SEC("kprobe/do_truncate")
-int BPF_KPROBE(cp_adapt_truncate)
-{
-	return cp_adapt_simple(CP_FEAT_TRUNCATE);
-}
-
-SEC("kprobe/vfs_write")
-int BPF_KPROBE(cp_adapt_write, struct file *file, const char *buf, size_t count)
-{
-	struct cp_sandbox *sb = cp_scope();
-	struct cp_adapt_state *st;
-	__u32 mode;
-
-	if (!sb || !(st = cp_adapt_state_of(sb)))
-		return 0;
-	mode = BPF_CORE_READ(file, f_inode, i_mode);
-	if ((mode & CP_S_IFMT) != CP_S_IFREG)
-		return 0;
-	__sync_fetch_and_add(&st->cur_bytes[CP_ADAPT_BYTES_WRITTEN], count);
-	return 0;
-}
-
-/* ---- observers: privilege and code ------------------------------------ */
-
-#define CP_ADAPT_PRIV(sys)                                   \
-	SEC("ksyscall/" #sys)                                \
-	int cp_adapt_priv_##sys(void *ctx)                   \
-	{                                                    \
-		return cp_adapt_simple(CP_FEAT_PRIV_ATTEMPT); \
 	}
-
-CP_ADAPT_PRIV(setuid)
-CP_ADAPT_PRIV(setgid)
-CP_ADAPT_PRIV(setreuid)
-CP_ADAPT_PRIV(setregid)
-CP_ADAPT_PRIV(setresuid)
-CP_ADAPT_PRIV(setresgid)
-CP_ADAPT_PRIV(setfsuid)
-CP_ADAPT_PRIV(setfsgid)
-CP_ADAPT_PRIV(ptrace)
-CP_ADAPT_PRIV(unshare)
-CP_ADAPT_PRIV(setns)
-CP_ADAPT_PRIV(mount)
-CP_ADAPT_PRIV(bpf)
-CP_ADAPT_PRIV(keyctl)
-
-SEC("ksyscall/mprotect")
-int BPF_KSYSCALL(cp_adapt_mprotect, unsigned long start, size_t len, unsigned long prot)
-{
-	if (!(prot & CP_PROT_EXEC_BIT))
+	sb = cp_scope();
+	if (!sb || !(st = cp_adapt_state_of(sb)))
 		return 0;
-	return cp_adapt_simple(CP_FEAT_PROT_EXEC);
+	cp_adapt_count(sb, st, CP_FEAT_PRIV_ATTEMPT, 1, CP_ADAPT_HOOK_TICK, false);
+	return 0;
 }
 
-/* Executable anonymous memory (JIT or shellcode).  File mappings of
- * libraries are the loader's routine and are not counted. */
-SEC("ksyscall/mmap")
-int BPF_KSYSCALL(cp_adapt_mmap, unsigned long addr, unsigned long len, unsigned long prot,
-		 unsigned long flags)
+/* ---- observers where BPF LSM is active --------------------------------- */
+
+/* Exact versions of what the tracepoints above approximate, run before
+ * the operation (so the level a decision sets already applies to it when
+ * the enforcement hook of lsm.bpf.h runs after this one: compart.bpf.c
+ * includes this file first, and programs on one hook run in load order).
+ * They only count and decide; every one passes an earlier denial through.
+ * The launcher sets CP_ADAPT_F_LSM_FILES when these are attached, and the
+ * tracepoint approximations stand down. */
+
+static __always_inline struct cp_adapt_state *cp_adapt_lsm_scope(struct cp_sandbox **sbp)
 {
-	if (!(prot & CP_PROT_EXEC_BIT) || !(flags & CP_MAP_ANONYMOUS))
-		return 0;
-	return cp_adapt_simple(CP_FEAT_PROT_EXEC);
+	struct cp_sandbox *sb = cp_scope();
+	struct cp_adapt_state *st;
+
+	if (!sb || !(st = cp_adapt_state_of(sb)) || !(st->flags & CP_ADAPT_F_LSM_FILES))
+		return NULL;
+	*sbp = sb;
+	return st;
+}
+
+SEC("lsm/file_open")
+int BPF_PROG(cp_adapt_lsm_open, struct file *file, int ret)
+{
+	struct cp_sandbox *sb;
+
+	if (ret || !cp_adapt_lsm_scope(&sb))
+		return ret;
+	cp_adapt_file_open(sb, file);
+	return 0;
+}
+
+SEC("lsm/path_rename")
+int BPF_PROG(cp_adapt_lsm_rename, const struct path *old_dir, struct dentry *old_dentry,
+	     const struct path *new_dir, struct dentry *new_dentry, unsigned int flags, int ret)
+{
+	struct cp_sandbox *sb;
+	struct cp_adapt_state *st;
+
+	if (ret || !(st = cp_adapt_lsm_scope(&sb)))
+		return ret;
+	cp_adapt_count(sb, st, CP_FEAT_RENAME, 1, CP_ADAPT_HOOK_TICK, false);
+	return 0;
+}
+
+SEC("lsm/path_unlink")
+int BPF_PROG(cp_adapt_lsm_unlink, const struct path *dir, struct dentry *dentry, int ret)
+{
+	struct cp_sandbox *sb;
+	struct cp_adapt_state *st;
+	struct inode *ino;
+
+	if (ret || !(st = cp_adapt_lsm_scope(&sb)))
+		return ret;
+	ino = BPF_CORE_READ(dentry, d_inode);
+	if (ino && cp_inode_type(ino) == CP_S_IFREG) {
+		struct cp_ino_key k = {
+			.sandbox_id = sb->id,
+			.dev = cp_inode_dev(ino),
+			.ino = BPF_CORE_READ(ino, i_ino),
+		};
+
+		if (cp_inode_mtime(ino) < (__s64)st->start_real_s &&
+		    !bpf_map_lookup_elem(&cp_created, &k))
+			cp_adapt_add(st, CP_FEAT_UNLINK_OLD, 1);
+	}
+	cp_adapt_count(sb, st, CP_FEAT_UNLINK, 1, CP_ADAPT_HOOK_TICK, false);
+	return 0;
+}
+
+SEC("lsm/path_truncate")
+int BPF_PROG(cp_adapt_lsm_truncate, const struct path *path, int ret)
+{
+	struct cp_sandbox *sb;
+	struct cp_adapt_state *st;
+
+	if (ret || !(st = cp_adapt_lsm_scope(&sb)))
+		return ret;
+	cp_adapt_count(sb, st, CP_FEAT_TRUNCATE, 1, CP_ADAPT_HOOK_TICK, false);
+	return 0;
+}
+
+/* Before the exec happens, and with the script itself (not its
+ * interpreter) in bprm->file: exec_new is exact here, and the decision
+ * applies to this very exec. */
+SEC("lsm/bprm_check_security")
+int BPF_PROG(cp_adapt_lsm_exec, struct linux_binprm *bprm, int ret)
+{
+	struct cp_sandbox *sb;
+	struct cp_adapt_state *st;
+	struct inode *ino;
+	struct cp_ino_key k;
+
+	if (ret || !(st = cp_adapt_lsm_scope(&sb)))
+		return ret;
+	ino = BPF_CORE_READ(bprm, file, f_inode);
+	k.sandbox_id = sb->id;
+	k.dev = cp_inode_dev(ino);
+	k.ino = BPF_CORE_READ(ino, i_ino);
+	if (bpf_map_lookup_elem(&cp_created, &k) || cp_inode_ctime(ino) >= (__s64)st->start_real_s)
+		cp_adapt_add(st, CP_FEAT_EXEC_NEW, 1);
+	cp_adapt_decide(sb, st, CP_ADAPT_HOOK_EXEC);
+	return 0;
+}
+
+SEC("lsm/file_mprotect")
+int BPF_PROG(cp_adapt_lsm_mprotect, struct vm_area_struct *vma, unsigned long reqprot,
+	     unsigned long prot, int ret)
+{
+	struct cp_sandbox *sb;
+	struct cp_adapt_state *st;
+
+	if (ret || !(prot & CP_PROT_EXEC_BIT) || !(st = cp_adapt_lsm_scope(&sb)))
+		return ret;
+	cp_adapt_count(sb, st, CP_FEAT_PROT_EXEC, 1, CP_ADAPT_HOOK_TICK, false);
+	return 0;
+}
+
+/* executable anonymous memory (JIT or shellcode); library mappings are
+ * the loader's routine and are not counted */
+SEC("lsm/mmap_file")
+int BPF_PROG(cp_adapt_lsm_mmap, struct file *file, unsigned long reqprot, unsigned long prot,
+	     unsigned long flags, int ret)
+{
+	struct cp_sandbox *sb;
+	struct cp_adapt_state *st;
+
+	if (ret || file || !(prot & CP_PROT_EXEC_BIT) || !(st = cp_adapt_lsm_scope(&sb)))
+		return ret;
+	cp_adapt_count(sb, st, CP_FEAT_PROT_EXEC, 1, CP_ADAPT_HOOK_TICK, false);
+	return 0;
+}
+
+static __always_inline int cp_adapt_lsm_priv(int ret)
+{
+	struct cp_sandbox *sb;
+	struct cp_adapt_state *st;
+
+	if (ret || !(st = cp_adapt_lsm_scope(&sb)))
+		return ret;
+	cp_adapt_count(sb, st, CP_FEAT_PRIV_ATTEMPT, 1, CP_ADAPT_HOOK_TICK, false);
+	return 0;
+}
+
+SEC("lsm/sb_mount")
+int BPF_PROG(cp_adapt_lsm_mount, const char *dev_name, const struct path *path, const char *type,
+	     unsigned long flags, void *data, int ret)
+{
+	return cp_adapt_lsm_priv(ret);
+}
+
+SEC("lsm/ptrace_access_check")
+int BPF_PROG(cp_adapt_lsm_ptrace, struct task_struct *child, unsigned int mode, int ret)
+{
+	return cp_adapt_lsm_priv(ret);
 }
 
 /* ---- observers + enforcement: network (cgroup hooks) ------------------- */

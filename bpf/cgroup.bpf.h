@@ -125,6 +125,8 @@ int cp_cg_bind6(struct bpf_sock_addr *ctx)
 	return cp_cg_sockaddr(ctx, true, CP_NET_DIR_BIND, CP_HOOK_CG_BIND6);
 }
 
+/* Runs for AF_INET/AF_INET6 sockets only (the kernel calls it from
+ * inet_create); other families are the LSM socket_create hook's. */
 SEC("cgroup/sock_create")
 int cp_cg_sock_create(struct bpf_sock *sk)
 {

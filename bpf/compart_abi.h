@@ -93,6 +93,13 @@ struct cp_sandbox {
 #define CP_HOOK_TASK_ALLOC    20
 #define CP_HOOK_FILE_RENAME   21
 #define CP_HOOK_FILE_UNLINK   22
+#define CP_HOOK_SOCK_CREATE   23   /* LSM socket_create: address family list */
+#define CP_HOOK_PATH_LINK     24
+#define CP_HOOK_PATH_MKDIR    25
+#define CP_HOOK_PATH_RMDIR    26
+#define CP_HOOK_PATH_MKNOD    27
+#define CP_HOOK_PATH_SYMLINK  28
+#define CP_HOOK_PATH_TRUNCATE 29
 #define CP_HOOK_ADAPT         30   /* a level change decided by the model */
 
 /* cp_event.verdict */
@@ -265,7 +272,11 @@ struct cp_sb_policy {
                                        * mount, bpf, keyctl */
 #define CP_FEAT_PROT_EXEC        14   /* mprotect/mmap with PROT_EXEC */
 #define CP_FEAT_DENIED           15   /* operations already denied */
-#define CP_FEAT_COUNT            16
+#define CP_FEAT_EXEC_SOCKET      16   /* exec with stdin/stdout on a socket
+                                       * (the shape of a reverse shell) */
+#define CP_FEAT_UNLINK_OLD       17   /* unlinks of files not written during
+                                       * the run (pre-existing data) */
+#define CP_FEAT_COUNT            18   /* keep even: cp_features layout */
 
 struct cp_features {
 	__u32 v[CP_FEAT_COUNT];
@@ -314,6 +325,8 @@ struct cp_decision {
 #define CP_ADAPT_F_ENABLED   (1u << 0)  /* observe this sandbox */
 #define CP_ADAPT_F_TREE      (1u << 1)  /* a tree is loaded: decide levels */
 #define CP_ADAPT_F_RECORD    (1u << 2)  /* emit a sample every eval_every events */
+#define CP_ADAPT_F_LSM_FILES (1u << 3)  /* lsm.bpf.h reports file events: the
+                                         * tracepoint approximations stand down */
 
 #define CP_ADAPT_BYTES_WRITTEN 0           /* index into cur_bytes/prev_bytes */
 #define CP_ADAPT_BYTES_SENT    1
@@ -333,6 +346,7 @@ struct cp_adapt_state {
 	__u64 prev_bytes[2];
 	__u64 dir_bloom[4];    /* distinct-directory / destination estimates */
 	__u64 dest_bloom[4];   /* for the current bucket */
+	__u64 file_bloom[4];
 	__u32 tightenings;     /* level raises decided by the tree */
 	__u32 errors;          /* tree walks that failed (no tree, bad node) */
 	__u32 rb_lost;         /* records the ring buffer could not take */
@@ -377,7 +391,7 @@ _Static_assert(sizeof(struct cp_sandbox) == 48, "cp_sandbox layout");
 _Static_assert(sizeof(struct cp_event) % 8 == 0, "cp_event padding");
 _Static_assert(sizeof(struct cp_tree_node) == 16, "cp_tree_node layout");
 _Static_assert(sizeof(struct cp_decision) % 8 == 0, "cp_decision padding");
-_Static_assert(sizeof(struct cp_adapt_state) == 40 + 8 * CP_FEAT_COUNT + 96 + 16, "cp_adapt_state layout");
+_Static_assert(sizeof(struct cp_adapt_state) == 40 + 8 * CP_FEAT_COUNT + 128 + 16, "cp_adapt_state layout");
 _Static_assert(sizeof(struct cp_adapt_rec) == 16 + sizeof(struct cp_decision), "cp_adapt_rec layout");
 _Static_assert(sizeof(struct cp_adapt_test) == 16 + 4 * CP_FEAT_COUNT + 3 * CP_TREE_MAX_DEPTH, "cp_adapt_test layout");
 _Static_assert(sizeof(struct cp_features) == CP_FEAT_COUNT * 4 + 16, "cp_features layout");

@@ -39,16 +39,51 @@ static __always_inline void cp_mark_created(__u32 sbid, struct inode *ino, __u32
 	}
 }
 
+/* The inode-rule and write-gating verdict for `acc` on the object at
+ * (d, mnt).  Returns true to deny, with the deciding rule and its flags. */
+static __always_inline bool
+cp_fs_decide(const struct cp_sandbox *sb, struct dentry *d, struct vfsmount *mnt, __u32 acc,
+	     bool from_parent, __u32 *rule, __u32 *rflags)
+{
+	bool fs_rules = sb->flags & CP_SB_FS_RULES;
+	bool gate_w = (cp_forbidden(sb) & CP_FORBID_WRITE) && (acc & CP_ACC_WRITE);
+	struct cp_fs_res r;
+
+	*rule = CP_RULE_NONE;
+	*rflags = 0;
+	if (!fs_rules && !gate_w)
+		return false;
+	cp_fs_walk(CP_WALK_FS, sb->id, d, mnt, fs_rules ? acc : 0, gate_w, from_parent, &r);
+	if (fs_rules) {
+		if (r.denied) {
+			*rule = r.deny_rule;
+			*rflags = r.deny_flags;
+			return true;
+		}
+		if (acc & ~r.allowed) {
+			*rule = CP_RULE_DEFAULT;
+			return true;
+		}
+		*rule = r.allow_rule;
+		*rflags = r.allow_flags;
+	}
+	if (gate_w && !r.scratch) {
+		*rule = CP_RULE_LEVEL;
+		*rflags = 0;
+		return true;
+	}
+	return false;
+}
+
 SEC("lsm.s/file_open")
 int BPF_PROG(cp_file_open, struct file *file, int ret)
 {
 	struct cp_sandbox *sb;
 	struct inode *ino;
-	struct cp_fs_res r;
 	struct cp_verdict v;
 	struct cp_event *e;
-	__u32 fmode, acc, forbid, rule = CP_RULE_NONE, rflags = 0;
-	bool fs_rules, gate_w, deny = false;
+	__u32 fmode, acc, rule, rflags;
+	bool deny;
 
 	if (ret)
 		return ret;
@@ -57,33 +92,9 @@ int BPF_PROG(cp_file_open, struct file *file, int ret)
 		return 0;
 	fmode = BPF_CORE_READ(file, f_mode);
 	acc = cp_acc_from_fmode(fmode);
-	forbid = cp_forbidden(sb);
-	fs_rules = sb->flags & CP_SB_FS_RULES;
-	gate_w = (forbid & CP_FORBID_WRITE) && (acc & CP_ACC_WRITE);
 	ino = BPF_CORE_READ(file, f_inode);
-
-	if (fs_rules || gate_w) {
-		cp_fs_walk(&cp_fs_rules, sb->id, BPF_CORE_READ(file, f_path.dentry),
-			   BPF_CORE_READ(file, f_path.mnt), fs_rules ? acc : 0, gate_w, &r);
-		if (fs_rules) {
-			if (r.denied) {
-				deny = true;
-				rule = r.deny_rule;
-				rflags = r.deny_flags;
-			} else if (acc & ~r.allowed) {
-				deny = true;
-				rule = CP_RULE_DEFAULT;
-			} else {
-				rule = r.allow_rule;
-				rflags = r.allow_flags;
-			}
-		}
-		if (!deny && gate_w && !r.scratch) {
-			deny = true;
-			rule = CP_RULE_LEVEL;
-			rflags = 0;
-		}
-	}
+	deny = cp_fs_decide(sb, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt),
+			    acc, false, &rule, &rflags);
 	v = cp_judge(sb, deny, rflags, sb->errno_deny);
 
 	if (ino && ((sb->flags & (CP_SB_DENY_EXEC_NEW | CP_SB_ADAPT)) ||
@@ -107,6 +118,180 @@ int BPF_PROG(cp_file_open, struct file *file, int ret)
 			}
 			e->arg = acc;
 			bpf_d_path((struct path *)&file->f_path, e->path, sizeof(e->path));
+			bpf_ringbuf_submit(e, 0);
+		}
+	}
+	return v.ret;
+}
+
+/* Namespace changes under the inode rules: the directory being changed
+ * needs write access.  (Only where BPF LSM runs; Landlock covers the
+ * same operations elsewhere.) */
+static __always_inline int cp_path_op(const struct path *dir, struct dentry *d, __u32 acc,
+				      __u16 hook, __u32 arg)
+{
+	struct cp_sandbox *sb = cp_scope();
+	struct cp_verdict v;
+	struct cp_event *e;
+	__u32 rule, rflags;
+	bool deny;
+
+	if (!sb)
+		return 0;
+	deny = cp_fs_decide(sb, BPF_CORE_READ(dir, dentry), BPF_CORE_READ(dir, mnt), acc, false,
+			    &rule, &rflags);
+	v = cp_judge(sb, deny, rflags, sb->errno_deny);
+	if (v.emit) {
+		e = cp_event_start(sb, hook, &v, rule);
+		if (e) {
+			e->arg = arg;
+			bpf_probe_read_kernel_str(e->path, sizeof(e->path), BPF_CORE_READ(d, d_name.name));
+			bpf_ringbuf_submit(e, 0);
+		}
+	}
+	return v.ret;
+}
+
+/* A new name must not grant more than the old one had: otherwise a link
+ * or a rename out of a denied directory into an allowed one would be an
+ * escape (Landlock's "refer" rule). */
+static __always_inline int cp_refer(struct dentry *old, struct vfsmount *old_mnt,
+				    const struct path *new_dir, struct dentry *newd, __u16 hook)
+{
+	struct cp_sandbox *sb = cp_scope();
+	struct cp_fs_res ro, rn;
+	struct cp_verdict v;
+	struct cp_event *e;
+	const __u32 all = CP_ACC_READ | CP_ACC_WRITE | CP_ACC_EXEC;
+	__u32 rule = CP_RULE_NONE, rflags = 0;
+	bool deny;
+
+	if (!sb)
+		return 0;
+	/* the directory itself is modified */
+	deny = cp_fs_decide(sb, BPF_CORE_READ(new_dir, dentry), BPF_CORE_READ(new_dir, mnt),
+			    CP_ACC_WRITE, false, &rule, &rflags);
+	if (!deny && (sb->flags & CP_SB_FS_RULES)) {
+		cp_fs_walk(CP_WALK_FS, sb->id, old, old_mnt, all, false, false, &ro);
+		cp_fs_walk(CP_WALK_FS, sb->id, BPF_CORE_READ(new_dir, dentry),
+			   BPF_CORE_READ(new_dir, mnt), all, false, true, &rn);
+		if (rn.allowed & ~ro.allowed) {
+			deny = true;
+			rule = ro.denied ? ro.deny_rule : CP_RULE_DEFAULT;
+			rflags = ro.deny_flags;
+		}
+	}
+	v = cp_judge(sb, deny, rflags, sb->errno_deny);
+	if (v.emit) {
+		e = cp_event_start(sb, hook, &v, rule);
+		if (e) {
+			struct inode *ino = BPF_CORE_READ(old, d_inode);
+
+			if (ino) {
+				e->ino = BPF_CORE_READ(ino, i_ino);
+				e->dev = cp_inode_dev(ino);
+			}
+			bpf_probe_read_kernel_str(e->path, sizeof(e->path), BPF_CORE_READ(old, d_name.name));
+			bpf_ringbuf_submit(e, 0);
+		}
+	}
+	return v.ret;
+}
+
+SEC("lsm/path_link")
+int BPF_PROG(cp_path_link, struct dentry *old_dentry, const struct path *new_dir,
+	     struct dentry *new_dentry, int ret)
+{
+	if (ret)
+		return ret;
+	/* links cannot cross mounts: the old name is on new_dir's mount */
+	return cp_refer(old_dentry, BPF_CORE_READ(new_dir, mnt), new_dir, new_dentry,
+			CP_HOOK_PATH_LINK);
+}
+
+#define CP_RENAME_EXCHANGE 2
+
+SEC("lsm/path_rename")
+int BPF_PROG(cp_path_rename, const struct path *old_dir, struct dentry *old_dentry,
+	     const struct path *new_dir, struct dentry *new_dentry, unsigned int flags, int ret)
+{
+	if (ret)
+		return ret;
+	ret = cp_path_op(old_dir, old_dentry, CP_ACC_WRITE, CP_HOOK_FILE_RENAME, flags);
+	if (!ret)
+		ret = cp_refer(old_dentry, BPF_CORE_READ(old_dir, mnt), new_dir, new_dentry,
+			       CP_HOOK_FILE_RENAME);
+	if (!ret && (flags & CP_RENAME_EXCHANGE) && BPF_CORE_READ(new_dentry, d_inode))
+		ret = cp_refer(new_dentry, BPF_CORE_READ(new_dir, mnt), old_dir, old_dentry,
+			       CP_HOOK_FILE_RENAME);
+	return ret;
+}
+
+SEC("lsm/path_unlink")
+int BPF_PROG(cp_path_unlink, const struct path *dir, struct dentry *dentry, int ret)
+{
+	if (ret)
+		return ret;
+	return cp_path_op(dir, dentry, CP_ACC_WRITE, CP_HOOK_FILE_UNLINK, 0);
+}
+
+SEC("lsm/path_mkdir")
+int BPF_PROG(cp_path_mkdir, const struct path *dir, struct dentry *dentry, umode_t mode, int ret)
+{
+	if (ret)
+		return ret;
+	return cp_path_op(dir, dentry, CP_ACC_WRITE, CP_HOOK_PATH_MKDIR, mode);
+}
+
+SEC("lsm/path_rmdir")
+int BPF_PROG(cp_path_rmdir, const struct path *dir, struct dentry *dentry, int ret)
+{
+	if (ret)
+		return ret;
+	return cp_path_op(dir, dentry, CP_ACC_WRITE, CP_HOOK_PATH_RMDIR, 0);
+}
+
+SEC("lsm/path_mknod")
+int BPF_PROG(cp_path_mknod, const struct path *dir, struct dentry *dentry, umode_t mode,
+	     unsigned int dev, int ret)
+{
+	if (ret)
+		return ret;
+	return cp_path_op(dir, dentry, CP_ACC_WRITE, CP_HOOK_PATH_MKNOD, mode);
+}
+
+SEC("lsm/path_symlink")
+int BPF_PROG(cp_path_symlink, const struct path *dir, struct dentry *dentry,
+	     const char *old_name, int ret)
+{
+	if (ret)
+		return ret;
+	return cp_path_op(dir, dentry, CP_ACC_WRITE, CP_HOOK_PATH_SYMLINK, 0);
+}
+
+SEC("lsm/path_truncate")
+int BPF_PROG(cp_path_truncate, const struct path *path, int ret)
+{
+	struct cp_sandbox *sb;
+	struct cp_verdict v;
+	struct cp_event *e;
+	__u32 rule, rflags;
+	bool deny;
+
+	if (ret)
+		return ret;
+	sb = cp_scope();
+	if (!sb)
+		return 0;
+	deny = cp_fs_decide(sb, BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt),
+			    CP_ACC_WRITE, false, &rule, &rflags);
+	v = cp_judge(sb, deny, rflags, sb->errno_deny);
+	if (v.emit) {
+		e = cp_event_start(sb, CP_HOOK_PATH_TRUNCATE, &v, rule);
+		if (e) {
+			e->arg = CP_ACC_WRITE;
+			bpf_probe_read_kernel_str(e->path, sizeof(e->path),
+						  BPF_CORE_READ(path, dentry, d_name.name));
 			bpf_ringbuf_submit(e, 0);
 		}
 	}
@@ -144,8 +329,8 @@ int BPF_PROG(cp_bprm_check, struct linux_binprm *bprm, int ret)
 		deny = true;
 		rule = (forbid & CP_FORBID_EXEC_NEW) ? CP_RULE_LEVEL : CP_RULE_EXEC_NEW;
 	} else if (sb->flags & CP_SB_EXEC_RULES) {
-		cp_fs_walk(&cp_exec_rules, sb->id, BPF_CORE_READ(f, f_path.dentry),
-			   BPF_CORE_READ(f, f_path.mnt), CP_ACC_EXEC, false, &r);
+		cp_fs_walk(CP_WALK_EXEC, sb->id, BPF_CORE_READ(f, f_path.dentry),
+			   BPF_CORE_READ(f, f_path.mnt), CP_ACC_EXEC, false, false, &r);
 		if (r.allowed & CP_ACC_EXEC) {
 			rule = r.allow_rule;
 			rflags = r.allow_flags;
@@ -276,11 +461,49 @@ int BPF_PROG(cp_socket_bind, struct socket *sock, struct sockaddr *address,
 	return cp_sock_hook(sock, address, CP_NET_DIR_BIND, CP_HOOK_SOCK_BIND);
 }
 
+/* The address-family allowlist for every family; the cgroup hook only
+ * sees AF_INET/AF_INET6 sockets. */
+SEC("lsm/socket_create")
+int BPF_PROG(cp_socket_create, int family, int type, int protocol, int kern, int ret)
+{
+	struct cp_sandbox *sb;
+	struct cp_sb_policy *pol;
+	struct cp_verdict v;
+	struct cp_event *e;
+	__u32 id;
+	bool deny;
+
+	if (ret)
+		return ret;
+	if (kern)
+		return 0;
+	sb = cp_scope();
+	if (!sb)
+		return 0;
+	id = sb->id;
+	pol = bpf_map_lookup_elem(&cp_policy, &id);
+	if (!pol || !pol->af_allow)
+		return 0;
+	deny = family < 0 || family >= 64 || !(pol->af_allow & (1ULL << (family & 63)));
+	v = cp_judge(sb, deny, pol->net_flags, CP_EPERM);
+	if (v.emit) {
+		e = cp_event_start(sb, CP_HOOK_SOCK_CREATE, &v,
+				   deny ? CP_RULE_DEFAULT : CP_RULE_NONE);
+		if (e) {
+			e->family = (__u16)family;
+			e->arg = (__u32)type;
+			bpf_ringbuf_submit(e, 0);
+		}
+	}
+	return v.ret;
+}
+
 /* Simple yes/no hooks: deny when `deny` holds, with one event. */
 static __always_inline int cp_simple(struct cp_sandbox *sb, bool deny, __u16 hook,
 				     __u32 rule, __u32 target, __u32 arg)
 {
-	struct cp_verdict v = cp_judge(sb, deny, 0, sb->errno_deny);
+	/* EPERM, as the kernel's own checks for these operations answer */
+	struct cp_verdict v = cp_judge(sb, deny, 0, CP_EPERM);
 	struct cp_event *e;
 
 	if (v.emit) {

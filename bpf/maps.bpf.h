@@ -263,69 +263,101 @@ struct cp_fs_res {
 
 /* Walk from the inode up through its parents, crossing mount points, and
  * let the nearest rule decide each wanted access bit.  Identity is the
- * (dev, ino) pair, so the name used to reach the file does not matter. */
-static __always_inline void
-cp_fs_walk(void *map, __u32 sbid, struct dentry *d, struct vfsmount *mnt,
-	   __u32 want, bool want_scratch, struct cp_fs_res *r)
+ * (dev, ino) pair, so the name used to reach the file does not matter.
+ * The walk runs under bpf_loop(): the verifier checks one step, not
+ * CP_FS_MAX_DEPTH unrolled copies of its branches. */
+struct cp_walk {
+	struct cp_ino_key key;
+	struct dentry *d;
+	struct vfsmount *mnt;
+	unsigned long mnt_off;
+	__u32 which;              /* 0: cp_fs_rules, 1: cp_exec_rules */
+	__u32 want;
+	bool want_scratch;
+	bool from_parent;
+	struct cp_fs_res r;
+};
+
+static long cp_walk_step(__u32 i, void *ctx)
 {
-	struct cp_ino_key key = { .sandbox_id = sbid };
-	unsigned long mnt_off = bpf_core_field_offset(struct mount, mnt);
+	struct cp_walk *w = ctx;
+	/* locals: a CO-RE read must not relocate our own struct's fields */
+	struct dentry *d = w->d;
+	struct inode *ino = BPF_CORE_READ(d, d_inode);
+	struct dentry *parent;
+	struct cp_fs_val *v;
 
-	r->allowed = r->denied = r->scratch = 0;
-	r->deny_rule = r->allow_rule = ~0u;
-	r->deny_flags = r->allow_flags = 0;
-	for (int i = 0; i < CP_FS_MAX_DEPTH; i++) {
-		struct inode *ino = BPF_CORE_READ(d, d_inode);
-		struct dentry *parent;
-		struct cp_fs_val *v;
+	if (!ino)
+		return 1;
+	w->key.dev = cp_inode_dev(ino);
+	w->key.ino = BPF_CORE_READ(ino, i_ino);
+	v = w->which ? bpf_map_lookup_elem(&cp_exec_rules, &w->key) :
+		       bpf_map_lookup_elem(&cp_fs_rules, &w->key);
+	if (v) {
+		bool self = i == 0 && !w->from_parent;
+		__u32 allow = self ? v->self_allow : v->sub_allow;
+		__u32 deny = self ? v->self_deny : v->sub_deny;
+		__u32 fl = self ? v->flags_self : v->flags_sub;
+		__u32 rule = self ? v->rule_self : v->rule_sub;
+		__u32 pending = w->want & ~(w->r.allowed | w->r.denied);
+		__u32 dn = pending & deny;
+		__u32 al = pending & allow & ~deny;
 
-		if (!ino)
-			break;
-		key.dev = cp_inode_dev(ino);
-		key.ino = BPF_CORE_READ(ino, i_ino);
-		v = bpf_map_lookup_elem(map, &key);
-		if (v) {
-			__u32 allow = i == 0 ? v->self_allow : v->sub_allow;
-			__u32 deny = i == 0 ? v->self_deny : v->sub_deny;
-			__u32 fl = i == 0 ? v->flags_self : v->flags_sub;
-			__u32 rule = i == 0 ? v->rule_self : v->rule_sub;
-			__u32 pending = want & ~(r->allowed | r->denied);
-			__u32 dn = pending & deny;
-			__u32 al = pending & allow & ~deny;
-
-			if (dn) {
-				r->denied |= dn;
-				if (r->deny_rule == ~0u) {
-					r->deny_rule = rule;
-					r->deny_flags = fl;
-				}
+		if (dn) {
+			w->r.denied |= dn;
+			if (w->r.deny_rule == ~0u) {
+				w->r.deny_rule = rule;
+				w->r.deny_flags = fl;
 			}
-			if (al) {
-				r->allowed |= al;
-				if (r->allow_rule == ~0u) {
-					r->allow_rule = rule;
-					r->allow_flags = fl;
-				}
+		}
+		if (al) {
+			w->r.allowed |= al;
+			if (w->r.allow_rule == ~0u) {
+				w->r.allow_rule = rule;
+				w->r.allow_flags = fl;
 			}
-			if (allow & CP_ACC_SCRATCH)
-				r->scratch = 1;
 		}
-		if (!(want & ~(r->allowed | r->denied)) && (!want_scratch || r->scratch))
-			break;
-		parent = BPF_CORE_READ(d, d_parent);
-		if (parent == d) {
-			struct mount *m = (void *)mnt - mnt_off;
-			struct mount *pm = BPF_CORE_READ(m, mnt_parent);
-
-			if (!pm || pm == m)
-				break;
-			d = BPF_CORE_READ(m, mnt_mountpoint);
-			mnt = (void *)pm + mnt_off;
-		} else {
-			d = parent;
-		}
+		if (allow & CP_ACC_SCRATCH)
+			w->r.scratch = 1;
 	}
+	if (!(w->want & ~(w->r.allowed | w->r.denied)) && (!w->want_scratch || w->r.scratch))
+		return 1;
+	parent = BPF_CORE_READ(d, d_parent);
+	if (parent == d) {
+		struct mount *m = (void *)w->mnt - w->mnt_off;
+		struct mount *pm = BPF_CORE_READ(m, mnt_parent);
+
+		if (!pm || pm == m)
+			return 1;
+		w->d = BPF_CORE_READ(m, mnt_mountpoint);
+		w->mnt = (void *)pm + w->mnt_off;
+	} else {
+		w->d = parent;
+	}
+	return 0;
 }
+
+/* from_parent: d is the directory that will contain the object (link,
+ * rename target), so even its first level is judged by prefix rules. */
+static __always_inline void
+cp_fs_walk(__u32 which, __u32 sbid, struct dentry *d, struct vfsmount *mnt,
+	   __u32 want, bool want_scratch, bool from_parent, struct cp_fs_res *r)
+{
+	struct cp_walk w = {
+		.key = { .sandbox_id = sbid },
+		.d = d, .mnt = mnt,
+		.mnt_off = bpf_core_field_offset(struct mount, mnt),
+		.which = which, .want = want,
+		.want_scratch = want_scratch, .from_parent = from_parent,
+		.r = { .deny_rule = ~0u, .allow_rule = ~0u },
+	};
+
+	bpf_loop(CP_FS_MAX_DEPTH, cp_walk_step, &w, 0);
+	*r = w.r;
+}
+
+#define CP_WALK_FS   0
+#define CP_WALK_EXEC 1
 
 static __always_inline bool cp_ino_created(__u32 sbid, struct inode *ino)
 {

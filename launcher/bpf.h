@@ -59,14 +59,36 @@ const char *cp_bpf_pin_dir(const struct cp_bpf *b);
  * -ENOENT when absent.  For launcher/adapt.c and tests. */
 int cp_bpf_map_fd(const struct cp_bpf *b, const char *name);
 int cp_bpf_prog_fd(const struct cp_bpf *b, const char *name);
+/* Is the program running: a global program (tracepoint, kprobe, LSM) has
+ * a pinned link, a cgroup program is attached to this sandbox's cgroup.
+ *
+ * Every program of the object is handled here, including the adaptive
+ * observers: global ones are attached once per boot and pinned (an
+ * observer that cannot attach, e.g. a kprobe on a kernel without kprobe
+ * events, is simply not attached: check this), cgroup ones are attached
+ * to each sandbox's cgroup by cp_bpf_sandbox_add().  SEC("syscall")
+ * programs are pinned, never attached (run them with
+ * bpf_prog_test_run_opts on cp_bpf_prog_fd()). */
+bool cp_bpf_prog_attached(const struct cp_bpf *b, const char *name);
+/* Comma-separated programs not loaded because this kernel lacks their
+ * hook (BTF function or tracepoint); "" when none. */
+const char *cp_bpf_missing(struct cp_bpf *b);
 
-#define CP_BPF_ADD_LOG_ONLY (1u << 0)   /* audit, never deny */
+#define CP_BPF_ADD_LOG_ONLY   (1u << 0)   /* audit, never deny */
+#define CP_BPF_ADD_DEFER_ARM  (1u << 1)   /* fill the maps now, scope later */
 
 /* Scope the programs to the cgroup: fill the maps from `m` (resolving
  * inode rules now), then attach the cgroup programs.  init_pid is the
  * sandbox's init (host pid), used for stale-entry collection. */
 int cp_bpf_sandbox_add(struct cp_bpf *b, int cgroup_fd, uint64_t cgroup_id, uint32_t init_pid,
 		       const struct cp_bpf_maps *m, uint32_t addflags, char *why, size_t n);
+/* With CP_BPF_ADD_DEFER_ARM: put the cgroup in scope and attach the
+ * cgroup programs now (after the sandbox's own setup: mounts, pivot_root,
+ * which the rules would otherwise refuse; before the target runs).
+ * cgroup_fd must still be open.  The lock stays held from add to arm (the
+ * new sandbox id is not visible to other launchers before), so keep that
+ * window short. */
+int cp_bpf_sandbox_arm(struct cp_bpf *b, uint32_t init_pid, char *why, size_t n);
 uint32_t cp_bpf_sandbox_id(const struct cp_bpf *b);
 /* Current containment level, and setting it (tests, manual override). */
 int cp_bpf_get_level(const struct cp_bpf *b, uint32_t *level);
@@ -97,9 +119,14 @@ void cp_bpf_close(struct cp_bpf *b);
 /* ---- launcher integration (compart-run only) ------------------------- */
 #ifndef CP_BPF_CORE_ONLY
 struct cp_run;
-/* At "layer: bpf": apply BPF LSM and cgroup BPF per the profile, report
- * each layer with cp_layer_applied()/cp_layer_unavailable(), register the
- * ring buffer with the supervisor.  Returns 0 or dies (required layer). */
+/* At "layer: bpf (prepare)" (cgroup exists, no sandboxed process yet):
+ * compile the maps, load or reuse the programs, fill the maps.  Reports
+ * and, for a required layer, dies when BPF cannot be used. */
+int cp_bpf_layer_prepare(struct cp_run *r);
+/* At "layer: bpf" (init READY, target not started): scope the sandbox,
+ * attach the cgroup programs, report each layer with
+ * cp_layer_applied()/cp_layer_unavailable(), register the ring buffer with
+ * the supervisor.  Returns 0 or dies (required layer). */
 int cp_bpf_layer_attach(struct cp_run *r);
 /* At "layer: bpf detach": drain events, report drops, tear down. */
 void cp_bpf_layer_detach(struct cp_run *r);

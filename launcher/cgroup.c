@@ -54,23 +54,18 @@ static int own_cgroup(char *out, size_t n)
 	return -ENOENT;
 }
 
-int cr_cgroup_create(struct cp_run *r, char *why, size_t n)
+int cr_cgroup_parent(char *parent, size_t plen, char *why, size_t n)
 {
 	const char *root = cr_cgroup2_root();
-	char parent[PATH_MAX], self[PATH_MAX];
-	struct stat st;
+	char self[PATH_MAX];
 
-	r->cgroup_fd = -1;
 	if (!root) {
 		snprintf(why, n, "no cgroup v2 hierarchy mounted");
 		return -ENOENT;
 	}
 	if (geteuid() == 0) {
-		snprintf(parent, sizeof(parent), "%s/compart", root);
-		if (mkdir(parent, 0755) < 0 && errno != EEXIST) {
-			snprintf(why, n, "mkdir %s: %s", parent, strerror(errno));
-			return -errno;
-		}
+		snprintf(parent, plen, "%s/compart", root);
+		return 0;
 	} else {
 		int e = own_cgroup(self, sizeof(self));
 
@@ -78,11 +73,29 @@ int cr_cgroup_create(struct cp_run *r, char *why, size_t n)
 			snprintf(why, n, "cannot find own cgroup: %s", strerror(-e));
 			return e;
 		}
-		snprintf(parent, sizeof(parent), "%s%s", root, strcmp(self, "/") ? self : "");
+		snprintf(parent, plen, "%s%s", root, strcmp(self, "/") ? self : "");
 		if (access(parent, W_OK) < 0) {
 			snprintf(why, n, "cgroup %s is not delegated to uid %u", parent, geteuid());
 			return -EACCES;
 		}
+	}
+	return 0;
+}
+
+int cr_cgroup_create(struct cp_run *r, char *why, size_t n)
+{
+	char parent[PATH_MAX];
+	struct stat st;
+	int e;
+
+	r->cgroup_fd = -1;
+	e = cr_cgroup_parent(parent, sizeof(parent), why, n);
+	if (e < 0)
+		return e;
+	if (geteuid() == 0 && mkdir(parent, 0755) < 0 && errno != EEXIST) {
+		e = -errno;
+		snprintf(why, n, "mkdir %s: %s", parent, strerror(-e));
+		return e;
 	}
 	if ((size_t)snprintf(r->cgroup_path, sizeof(r->cgroup_path), "%s/%s", parent, r->id) >=
 	    sizeof(r->cgroup_path)) {
@@ -90,16 +103,14 @@ int cr_cgroup_create(struct cp_run *r, char *why, size_t n)
 		return -ENAMETOOLONG;
 	}
 	if (mkdir(r->cgroup_path, 0755) < 0) {
-		int e = errno;
-
+		e = errno;
 		snprintf(why, n, "mkdir %s: %s", r->cgroup_path, strerror(e));
 		r->cgroup_path[0] = '\0';
 		return -e;
 	}
 	r->cgroup_fd = open(r->cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (r->cgroup_fd < 0 || fstat(r->cgroup_fd, &st) < 0) {
-		int e = errno;
-
+		e = errno;
 		snprintf(why, n, "open %s: %s", r->cgroup_path, strerror(e));
 		cr_cgroup_remove(r);
 		return -e;

@@ -48,7 +48,7 @@ struct cr_plan {
 	gid_t gid;
 	bool mount_view;             /* build a new root from the fs rules */
 	int report_fd;               /* write end, CLOEXEC */
-	int go_fd;                   /* read end, CLOEXEC */
+	int go_fd;                   /* read end, CLOEXEC; -1: no handshake */
 	int pty_slave;               /* -1 without a pty */
 	const int *passfd;
 	size_t npassfd;
@@ -60,6 +60,7 @@ struct cr_plan {
 	struct sock_fprog filters[CR_MAX_FILTERS];  /* installed in order */
 	size_t nfilters;
 	unsigned int seccomp_flags;
+	const char *seccomp_source;  /* "cache", "compiled", "precompiled blob" */
 };
 
 /* ---- sandbox side (never return on failure: report and _exit) -------- */
@@ -90,6 +91,8 @@ size_t cr_landlock_count(const struct cp_policy *p, int abi);
 void cr_seccomp_prepare(struct cp_run *r, struct cr_plan *pl);
 void cr_seccomp_release(struct cr_plan *pl);
 
+/* Where this caller's sandbox cgroups go: 0, or -errno with *why. */
+int cr_cgroup_parent(char *parent, size_t plen, char *why, size_t n);
 /* cgroup v2 leaf: 0, or -errno with *why filled. */
 int cr_cgroup_create(struct cp_run *r, char *why, size_t n);
 void cr_cgroup_remove(struct cp_run *r);
@@ -109,11 +112,20 @@ void cr_pty_drain(struct cr_pty *t);
 
 /* environment for the target, NULL-terminated, HOME excluded */
 char **cr_env_build(const struct cp_run_opts *o);
+void cr_env_free(char **env);
 
 int cr_probe_main(const struct cp_run_opts *o);
 
 /* options.c */
 void cr_parse_args(int argc, char **argv, struct cp_run_opts *o);
+
+/* plan.c: the launch-plan cache */
+struct cp_policy *cr_plan_get(const struct cp_run_opts *o, bool *hit);
+int cr_plan_serialize(const struct cp_policy *p, uint8_t **out, size_t *len);
+int cr_plan_deserialize(const uint8_t *buf, size_t len, struct cp_policy **out);
+void cr_sha256(const void *a, size_t alen, const void *b, size_t blen, uint8_t out[32]);
+/* The trusted cache directory (created if needed), or -1. */
+int cr_cache_dirfd(const struct cp_run_opts *o);
 
 /* run.c */
 int cr_run_main(const struct cp_run_opts *o);

@@ -15,18 +15,31 @@ extern char **environ;
 
 #define SANDBOX_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-static void put(char **env, size_t *n, size_t cap, const char *kv)
+/* Every entry is owned by the array (cr_env_free). */
+static void put(char **env, size_t *n, size_t cap, char *kv)
 {
 	size_t klen = strcspn(kv, "=");
 
 	for (size_t i = 0; i < *n; i++) {
 		if (strncmp(env[i], kv, klen) == 0 && env[i][klen] == '=') {
-			env[i] = (char *)kv;
+			free(env[i]);
+			env[i] = kv;
 			return;
 		}
 	}
 	if (*n + 1 < cap)
-		env[(*n)++] = (char *)kv;
+		env[(*n)++] = kv;
+	else
+		free(kv);
+}
+
+void cr_env_free(char **env)
+{
+	if (!env)
+		return;
+	for (char **e = env; *e; e++)
+		free(*e);
+	free(env);
 }
 
 char **cr_env_build(const struct cp_run_opts *o)
@@ -37,12 +50,12 @@ char **cr_env_build(const struct cp_run_opts *o)
 	for (char **e = environ; *e; e++)
 		cap++;
 	env = xcalloc(cap, sizeof(char *));
-	put(env, &n, cap, "PATH=" SANDBOX_PATH);
-	put(env, &n, cap, "TMPDIR=/tmp");
+	put(env, &n, cap, xstrdup("PATH=" SANDBOX_PATH));
+	put(env, &n, cap, xstrdup("TMPDIR=/tmp"));
 	for (char **e = environ; *e; e++) {
 		if (strncmp(*e, "TERM=", 5) == 0 || strncmp(*e, "LANG=", 5) == 0 ||
 		    strncmp(*e, "LANGUAGE=", 9) == 0 || strncmp(*e, "LC_", 3) == 0)
-			put(env, &n, cap, *e);
+			put(env, &n, cap, xstrdup(*e));
 	}
 	for (size_t i = 0; i < o->nkeepenv; i++) {
 		const char *v = getenv(o->keepenv[i]);
@@ -51,7 +64,7 @@ char **cr_env_build(const struct cp_run_opts *o)
 			put(env, &n, cap, xasprintf("%s=%s", o->keepenv[i], v));
 	}
 	for (size_t i = 0; i < o->nsetenv; i++)
-		put(env, &n, cap, o->setenv[i]);
+		put(env, &n, cap, xstrdup(o->setenv[i]));
 	env[n] = NULL;
 	return env;
 }

@@ -14,6 +14,7 @@
  */
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -144,7 +145,7 @@ static void target_main(const struct cr_plan *pl, const sigset_t *oldmask)
 	e = resolve(pl->argv[0], env_get(envp, "PATH"), path, sizeof(path));
 	if (e) {
 		rep.err = e;
-		snprintf(rep.msg, sizeof(rep.msg), "%s", pl->argv[0]);
+		snprintf(rep.msg, sizeof(rep.msg), "%.200s", pl->argv[0]);
 		report(&rep);
 		_exit(e == ENOENT ? CR_EXIT_NOTFOUND : CR_EXIT_CANNOT);
 	}
@@ -154,7 +155,7 @@ static void target_main(const struct cr_plan *pl, const sigset_t *oldmask)
 	/* only reached when execve fails; write may itself be filtered, the
 	 * exit status still says 126/127 */
 	rep.err = errno;
-	snprintf(rep.msg, sizeof(rep.msg), "%s", path);
+	snprintf(rep.msg, sizeof(rep.msg), "%.200s", path);
 	report(&rep);
 	_exit(rep.err == ENOENT ? CR_EXIT_NOTFOUND : CR_EXIT_CANNOT);
 }
@@ -212,9 +213,11 @@ void cr_init_main(const struct cr_plan *pl)
 		cr_child_fail(errno, "PR_SET_DUMPABLE");
 
 	report(&rep);
-	if (read(pl->go_fd, &go, 1) != 1)
-		_exit(CR_EXIT_FAILURE);   /* supervisor gone or gave up */
-	close(pl->go_fd);
+	if (pl->go_fd >= 0) {
+		if (read(pl->go_fd, &go, 1) != 1)
+			_exit(CR_EXIT_FAILURE);   /* supervisor gone or gave up */
+		close(pl->go_fd);
+	}
 
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	if (sfd < 0)

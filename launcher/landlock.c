@@ -165,6 +165,8 @@ static const struct {
 	const char *path;
 	uint64_t access;
 } implicit[] = {
+	/* listing the new root shows only what the view contains anyway */
+	{ "/", LANDLOCK_ACCESS_FS_READ_DIR },
 	{ "/dev", FS_READ | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_IOCTL_DEV },
 	{ "/dev/pts", FS_READ | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_IOCTL_DEV },
 	{ "/dev/shm", FS_READ | FS_WRITE_V1 | LANDLOCK_ACCESS_FS_TRUNCATE },

@@ -73,26 +73,31 @@ static int mkdir_p(const char *path, mode_t mode)
 	return mkdir_1(buf, mode);
 }
 
-static int make_mountpoint(const char *dst, bool dir)
+static int make_mountpoint_parent(const char *dst)
 {
 	char parent[PATH_MAX];
-	struct stat st;
 	char *slash;
-	int fd;
+
+	snprintf(parent, sizeof(parent), "%s", dst);
+	slash = strrchr(parent, '/');
+	if (!slash || slash == parent)
+		return 0;
+	*slash = '\0';
+	return mkdir_p(parent, 0755);
+}
+
+static int make_mountpoint(const char *dst, bool dir)
+{
+	struct stat st;
+	int fd, r;
 
 	if (lstat(dst, &st) == 0)
 		return 0;
 	if (dir)
 		return mkdir_p(dst, 0755);
-	snprintf(parent, sizeof(parent), "%s", dst);
-	slash = strrchr(parent, '/');
-	if (slash && slash != parent) {
-		*slash = '\0';
-		int r = mkdir_p(parent, 0755);
-
-		if (r < 0)
-			return r;
-	}
+	r = make_mountpoint_parent(dst);
+	if (r < 0)
+		return r;
 	fd = open(dst, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0444);
 	if (fd < 0)
 		return errno == EEXIST ? 0 : -errno;
@@ -103,8 +108,9 @@ static int make_mountpoint(const char *dst, bool dir)
 static void mnt(const char *src, const char *dst, const char *type,
 		unsigned long flags, const char *data)
 {
-	if (mount(src, dst, type, flags, data) < 0)
-		cr_child_fail(errno, "mount %s on %s", type ? type : src, dst);
+	/* the type is ignored for binds and remounts; never pass NULL */
+	if (mount(src ? src : "none", dst, type ? type : "none", flags, data) < 0)
+		cr_child_fail(errno, "mount %s on %s", type ? type : src ? src : "(remount)", dst);
 }
 
 /* Fallback for kernels without the new mount API: the old remount, which
@@ -214,6 +220,17 @@ static void hide(const struct cp_fs_rule *r, const char *dst)
 	}
 }
 
+static uint32_t pid_ns;
+
+static void mount_proc(void)
+{
+	int e = mkdir_p(NEWROOT "/proc", 0555);
+
+	if (e < 0)
+		cr_child_fail(-e, "mkdir /proc");
+	mnt("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+}
+
 static void apply_rule(const struct cp_fs_rule *r)
 {
 	char src[PATH_MAX], dst[PATH_MAX];
@@ -233,6 +250,26 @@ static void apply_rule(const struct cp_fs_rule *r)
 			fail_rule(r, -e, "cannot create the tmpfs mount point");
 		mnt("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NODEV,
 		    strcmp(r->path, "/tmp") == 0 ? "mode=1777" : "mode=0755");
+		return;
+	}
+	if (strcmp(r->path, "/proc") == 0 && (pid_ns & CP_NS_PID)) {
+		/* never the host's /proc: a fresh one for our pid namespace */
+		mount_proc();
+		return;
+	}
+	if (lstat(src, &st) == 0 && S_ISLNK(st.st_mode)) {
+		/* merged-/usr links (/lib -> usr/lib) stay links */
+		char target[PATH_MAX];
+		ssize_t n = readlink(src, target, sizeof(target) - 1);
+
+		if (n < 0)
+			fail_rule(r, errno, "readlink");
+		target[n] = '\0';
+		e = make_mountpoint_parent(dst);
+		if (e < 0)
+			fail_rule(r, -e, "cannot create the parent directory");
+		if (symlink(target, dst) < 0 && errno != EEXIST)
+			fail_rule(r, errno, "cannot create the symlink");
 		return;
 	}
 	if (stat(src, &st) < 0) {
@@ -285,7 +322,6 @@ static void setup_dev(void)
 	mnt("devpts", NEWROOT "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
 	    "newinstance,ptmxmode=0666,mode=0620");
 	mnt("tmpfs", NEWROOT "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
-	set_attr(NEWROOT "/dev", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false);
 }
 
 static void enter_view(const struct cr_plan *pl)
@@ -312,6 +348,22 @@ static void enter_view(const struct cr_plan *pl)
 		cr_child_fail(errno, "chdir /");
 	mnt("tmpfs", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
 
+	/* the launcher's own mounts first, so the profile's rules for nodes
+	 * below them (/dev/null, ...) land on top */
+	pid_ns = pl->ns;
+	if (!has_rule(p, "/dev"))
+		setup_dev();
+	if (!has_rule(p, "/proc")) {
+		if (pl->ns & CP_NS_PID) {
+			mount_proc();
+		} else {
+			if (mkdir_p(NEWROOT "/proc", 0555) < 0)
+				cr_child_fail(errno, "mkdir /proc");
+			bind_tree(OLDROOT "/proc", NEWROOT "/proc", MOUNT_ATTR_NOSUID |
+				  MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+		}
+	}
+
 	/* parents before children, whatever the source order */
 	for (size_t i = 0; i < n; i++) {
 		size_t d = depth(p->fs.rules[i].path);
@@ -334,16 +386,8 @@ static void enter_view(const struct cr_plan *pl)
 	}
 
 	if (!has_rule(p, "/dev"))
-		setup_dev();
-	if (!has_rule(p, "/proc")) {
-		if (mkdir_p(NEWROOT "/proc", 0555) < 0)
-			cr_child_fail(errno, "mkdir /proc");
-		if (pl->ns & CP_NS_PID)
-			mnt("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
-		else
-			bind_tree(OLDROOT "/proc", NEWROOT "/proc", MOUNT_ATTR_NOSUID |
-				  MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-	}
+		set_attr(NEWROOT "/dev", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
+			 false);
 	/* the new root itself is read-only: only binds and tmpfs are writable */
 	set_attr(NEWROOT, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, false);
 
@@ -363,7 +407,7 @@ void cr_mount_setup(const struct cr_plan *pl)
 {
 	if (!(pl->ns & CP_NS_MOUNT))
 		return;
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+	if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
 		cr_child_fail(errno, "making mounts private");
 	if (pl->mount_view) {
 		enter_view(pl);

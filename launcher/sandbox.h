@@ -75,6 +75,8 @@ struct cp_run_opts {
 	const char *seccomp_blob;      /* --bpf-seccomp-blob */
 	const char *cache_dir;
 	bool probe, json, log_only, no_cache;
+	const char *record_features;   /* --record-features FILE (adapt_run.c) */
+	const char *label;             /* --label benign|attack|level:N */
 	char **argv;                   /* the command */
 	int argc;
 };
@@ -117,6 +119,8 @@ struct cp_run {
 
 /* Does the profile want this layer at all (its rules, or `required`)? */
 bool cp_layer_wanted(const struct cp_policy *p, enum cp_layer l);
+/* Does the profile have rules only this layer enforces (what `auto` means)? */
+bool cp_layer_has_rules(const struct cp_policy *p, enum cp_layer l);
 /* Must the run fail if the layer cannot be applied? */
 bool cp_layer_required(const struct cp_policy *p, enum cp_layer l);
 

@@ -22,7 +22,6 @@
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
-#include <openssl/evp.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <string.h>
@@ -55,33 +54,33 @@ struct cache_hdr {
 #error "unsupported architecture"
 #endif
 
-static void sha256(const void *a, size_t alen, const void *b, size_t blen, uint8_t out[32])
-{
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned int n = 32;
-
-	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestUpdate(ctx, a, alen) != 1 || (blen && EVP_DigestUpdate(ctx, b, blen) != 1) ||
-	    EVP_DigestFinal_ex(ctx, out, &n) != 1)
-		die("SHA-256 failed");
-	EVP_MD_CTX_free(ctx);
-}
-
-/* Anything that can change the compiled program: the profile's bytes, the
- * compiler (linked into this binary) and libseccomp. */
-static void cache_key(const struct cp_policy *p, uint8_t key[32])
+/* Anything that can change the compiled program: the whole lowered IR
+ * (groups expanded, variables resolved: the profile's bytes alone miss
+ * the groups file), the compiler (linked into this binary) and libseccomp.
+ * Returns false when the IR cannot be serialized (no caching then). */
+static bool cache_key(const struct cp_policy *p, uint8_t key[32])
 {
 	const struct scmp_version *v = seccomp_version();
 	struct {
-		uint8_t hash[32];
 		uint64_t dev, ino, size, mtime_s, mtime_ns;
 		uint32_t lsv[3], arch;
 	} k;
 	struct stat st;
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	uint8_t *ir = NULL, irsum[32];
+	size_t irlen;
 
+	if (cr_plan_serialize(p, &ir, &irlen) < 0)
+		return false;
+	cr_sha256(ir, irlen, NULL, 0, irsum);
+	free(ir);
 	memset(&k, 0, sizeof(k));
-	memcpy(k.hash, p->hash, 32);
-	if (stat("/proc/self/exe", &st) == 0) {
+	/* the path, not the magic link: tools that run us through an
+	 * interpreter (valgrind) present the real binary there */
+	if (n > 0)
+		exe[n] = '\0';
+	if (n > 0 && stat(exe, &st) == 0) {
 		k.dev = st.st_dev;
 		k.ino = st.st_ino;
 		k.size = (uint64_t)st.st_size;
@@ -94,7 +93,8 @@ static void cache_key(const struct cp_policy *p, uint8_t key[32])
 		k.lsv[2] = v->micro;
 	}
 	k.arch = NATIVE;
-	sha256(CACHE_MAGIC, 8, &k, sizeof(k), key);
+	cr_sha256(irsum, 32, &k, sizeof(k), key);
+	return true;
 }
 
 static const char *cache_dir(const struct cp_run_opts *o, char *buf, size_t n)
@@ -144,6 +144,16 @@ static bool dir_trusted(const char *dir, bool create)
 	return true;
 }
 
+int cr_cache_dirfd(const struct cp_run_opts *o)
+{
+	char buf[PATH_MAX];
+	const char *dir = cache_dir(o, buf, sizeof(buf));
+
+	if (!dir || !dir_trusted(dir, true))
+		return -1;
+	return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
 static bool cache_load(int dirfd, const char *name, const uint8_t key[32], struct cr_plan *pl)
 {
 	struct cache_hdr h;
@@ -179,7 +189,7 @@ static bool cache_load(int dirfd, const char *name, const uint8_t key[32], struc
 	{
 		uint8_t got[32];
 
-		sha256(&h, sizeof(h), buf, n, got);
+		cr_sha256(&h, sizeof(h), buf, n, got);
 		if (memcmp(got, sum, 32) != 0) {
 			free(buf);
 			return false;
@@ -216,7 +226,7 @@ static void cache_store(int dirfd, const char *name, const uint8_t key[32],
 	if (nm)
 		memcpy(buf + sizeof(h) + ne * sizeof(struct sock_filter), pl->filters[1].filter,
 		       nm * sizeof(struct sock_filter));
-	sha256(&h, sizeof(h), buf + sizeof(h), n, h.sum);
+	cr_sha256(&h, sizeof(h), buf + sizeof(h), n, h.sum);
 	memcpy(buf, &h, sizeof(h));
 
 	snprintf(tmp, sizeof(tmp), ".%s.%d.tmp", name, (int)getpid());
@@ -324,9 +334,8 @@ void cr_seccomp_prepare(struct cp_run *r, struct cr_plan *pl)
 {
 	const struct cp_policy *p = r->policy;
 	struct cp_bpf_prog prog = { 0 };
-	char dbuf[PATH_MAX], name[80];
+	char name[80];
 	uint8_t key[32];
-	const char *dir;
 	int dirfd = -1;
 	size_t n;
 
@@ -340,21 +349,21 @@ void cr_seccomp_prepare(struct cp_run *r, struct cr_plan *pl)
 		pl->filters[0].len = (unsigned short)n;
 		load_blob(r->opts->seccomp_blob, &pl->filters[1]);
 		pl->nfilters = 2;
-		cp_layer_applied(r, CP_LAYER_SECCOMP, "precompiled blob %s, %u instructions",
-				 r->opts->seccomp_blob, pl->filters[1].len);
+		pl->seccomp_source = "precompiled blob";
 		return;
 	}
 
-	cache_key(p, key);
-	cr_hex(key, 16, name);
-	strcat(name, ".bpf");
-	dir = r->opts->no_cache ? NULL : cache_dir(r->opts, dbuf, sizeof(dbuf));
-	if (dir && dir_trusted(dir, true))
-		dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (!r->opts->no_cache && cache_key(p, key)) {
+		cr_hex(key, 16, name);
+		strcat(name, ".bpf");
+		dirfd = cr_cache_dirfd(r->opts);
+	}
 	if (dirfd >= 0 && cache_load(dirfd, name, key, pl)) {
 		close(dirfd);
-		goto done;
+		pl->seccomp_source = "cache";
+		return;
 	}
+	pl->seccomp_source = "compiled";
 
 	pl->filters[0].filter = build_tty_filter(p, &n);
 	pl->filters[0].len = (unsigned short)n;
@@ -382,10 +391,6 @@ void cr_seccomp_prepare(struct cp_run *r, struct cr_plan *pl)
 		cache_store(dirfd, name, key, pl);
 		close(dirfd);
 	}
-done:
-	if (pl->nfilters > 1)
-		cp_layer_applied(r, CP_LAYER_SECCOMP, "%u instructions, tty filter %u",
-				 pl->filters[1].len, pl->filters[0].len);
 }
 
 void cr_seccomp_release(struct cr_plan *pl)
@@ -401,8 +406,14 @@ void cr_seccomp_release(struct cr_plan *pl)
 void cr_seccomp_install(const struct cr_plan *pl)
 {
 	for (size_t i = 0; i < pl->nfilters; i++) {
-		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, pl->seccomp_flags,
-			    &pl->filters[i]) < 0) {
+		int r = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, pl->seccomp_flags,
+				     &pl->filters[i]);
+
+		/* seccomp(2) unknown (valgrind, < 3.17): the prctl is the same
+		 * filter without flags; TSYNC is moot single-threaded */
+		if (r < 0 && errno == ENOSYS && !(pl->seccomp_flags & SECCOMP_FILTER_FLAG_LOG))
+			r = prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &pl->filters[i], 0, 0);
+		if (r < 0) {
 			int e = errno;
 
 			cr_child_fail(e, "seccomp: installing filter %zu%s", i,

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* util.c - die(), allocation and I/O helpers for the launcher. */
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,6 +9,7 @@
 
 void (*cr_die_hook)(void);
 
+__attribute__((noreturn))
 static void vdie(int status, int err, const char *fmt, va_list ap)
 {
 	char msg[1024];
@@ -169,4 +171,31 @@ void cr_hex(const uint8_t *in, size_t len, char *out)
 		out[2 * i + 1] = digits[in[i] & 15];
 	}
 	out[2 * len] = '\0';
+}
+
+int cr_read_whole(const char *path, char **out, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	struct stat st;
+	ssize_t n;
+	char *buf;
+
+	*out = NULL;
+	*len = 0;
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (64 << 20)) {
+		close(fd);
+		return -EINVAL;
+	}
+	buf = xcalloc(1, (size_t)st.st_size + 1);
+	n = cr_read_full(fd, buf, (size_t)st.st_size);
+	close(fd);
+	if (n != st.st_size) {
+		free(buf);
+		return n < 0 ? (int)n : -EIO;
+	}
+	*out = buf;
+	*len = (size_t)n;
+	return 0;
 }

@@ -68,6 +68,9 @@ int cr_write_file_at(int dirfd, const char *path, const char *s);
 /* Read a small file into buf (NUL-terminated).  Length or -errno. */
 ssize_t cr_read_file_at(int dirfd, const char *path, char *buf, size_t n);
 
+/* Read a whole regular file (NUL-terminated copy).  0 or -errno. */
+int cr_read_whole(const char *path, char **out, size_t *len);
+
 /* Lowercase hex of len bytes into out (2*len+1 bytes). */
 void cr_hex(const uint8_t *in, size_t len, char *out);
 

@@ -7,41 +7,54 @@
  * profile overrides the included one on purpose (see lower.c).
  */
 #include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "front.h"
 #include "util.h"
 
-static bool cond_eq(const struct cp_arg_cond *a, const struct cp_arg_cond *b)
+static int cmp_u64(uint64_t a, uint64_t b)
 {
-	if (a->arg != b->arg || a->op != b->op)
-		return false;
+	return a < b ? -1 : a > b;
+}
+
+/* A total order on conditions; equal means the same test. */
+static int cond_cmp(const struct cp_arg_cond *a, const struct cp_arg_cond *b)
+{
+	int c;
+
+	if ((c = cmp_u64(a->arg, b->arg)) || (c = cmp_u64(a->op, b->op)))
+		return c;
 	switch (a->op) {
 	case CP_CMP_MASKED_EQ:
-		return a->mask == b->mask && a->value == b->value;
+		if ((c = cmp_u64(a->mask, b->mask)))
+			return c;
+		return cmp_u64(a->value, b->value);
 	case CP_CMP_IN:
 	case CP_CMP_NOT_IN:
-		return a->nset == b->nset && !memcmp(a->set, b->set, a->nset * sizeof(*a->set));
+		/* sets are sorted and unique (sema) */
+		if ((c = cmp_u64(a->nset, b->nset)))
+			return c;
+		for (size_t i = 0; i < a->nset; i++)
+			if ((c = cmp_u64(a->set[i], b->set[i])))
+				return c;
+		return 0;
 	default:
-		return a->value == b->value;
+		return cmp_u64(a->value, b->value);
 	}
 }
 
-/* Same conjunction of conditions, in any order. */
-static bool conds_eq(const struct cp_sys_rule *a, const struct cp_sys_rule *b)
+/* Conditions of one rule compared as a conjunction (order-free: sema
+ * puts each rule's conditions in canonical order). */
+static int conds_cmp(const struct cp_sys_rule *a, const struct cp_sys_rule *b)
 {
-	if (a->nconds != b->nconds)
-		return false;
-	for (size_t i = 0; i < a->nconds; i++) {
-		bool found = false;
+	int c = cmp_u64(a->nconds, b->nconds);
 
-		for (size_t j = 0; j < b->nconds && !found; j++)
-			found = cond_eq(&a->conds[i], &b->conds[j]);
-		if (!found)
-			return false;
-	}
-	return true;
+	for (size_t i = 0; !c && i < a->nconds; i++)
+		c = cond_cmp(&a->conds[i], &b->conds[i]);
+	return c;
 }
 
 static bool action_eq(const struct cp_action *a, const struct cp_action *b)
@@ -57,22 +70,32 @@ static void action_str(const struct cp_action *a, char *buf, size_t n)
 		snprintf(buf, n, "%s", cp_action_kind_name(a->kind));
 }
 
+struct rule_sort {
+	const struct cp_sys_rule *rules;
+	const bool *from_group;
+};
 
-static const struct cp_sys_rule *sort_rules;
-
-static int cmp_rule_idx(const void *a, const void *b)
+/* by syscall, then explicit before group rules, then conditions, then
+ * source order: rules that say the same thing end up adjacent */
+static int cmp_rule_idx(const void *a, const void *b, void *arg)
 {
+	const struct rule_sort *rs = arg;
 	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	int c = strcmp(sort_rules[x].name, sort_rules[y].name);
+	int c = strcmp(rs->rules[x].name, rs->rules[y].name);
 
 	if (c)
 		return c;
-	return x < y ? -1 : x > y;
+	if ((c = cmp_u64(rs->from_group[x], rs->from_group[y])))
+		return c;
+	if ((c = conds_cmp(&rs->rules[x], &rs->rules[y])))
+		return c;
+	return cmp_u64(x, y);
 }
 
 static int check_syscalls(struct cp_ctx *c, const struct cp_frag *f)
 {
 	const struct cp_seccomp *sc = &f->p.seccomp;
+	struct rule_sort rs = { sc->rules, f->sys_from_group };
 	_cleanup_free_ size_t *idx = NULL;
 	int err = 0;
 
@@ -83,68 +106,81 @@ static int check_syscalls(struct cp_ctx *c, const struct cp_frag *f)
 		return -ENOMEM;
 	for (size_t i = 0; i < sc->nrules; i++)
 		idx[i] = i;
-	/* group rules by syscall, keeping source order inside a group */
-	sort_rules = sc->rules;
-	qsort(idx, sc->nrules, sizeof(*idx), cmp_rule_idx);
-	sort_rules = NULL;
-	for (size_t s = 0; s < sc->nrules;) {
-		size_t e = s + 1;
+	qsort_r(idx, sc->nrules, sizeof(*idx), cmp_rule_idx, &rs);
+	for (size_t s0 = 0; s0 < sc->nrules;) {
+		size_t e = s0 + 1;
+		size_t first_uncond = SIZE_MAX;
 
-		while (e < sc->nrules && !strcmp(sc->rules[idx[s]].name, sc->rules[idx[e]].name))
+		while (e < sc->nrules && !strcmp(sc->rules[idx[s0]].name, sc->rules[idx[e]].name))
 			e++;
-		for (size_t a = s; a < e; a++) {
-			const struct cp_sys_rule *ra = &sc->rules[idx[a]];
-			bool ga = f->sys_from_group[idx[a]];
+		/* same syscall, same provenance, same conditions: one run */
+		for (size_t r0 = s0; r0 < e;) {
+			size_t r1 = r0 + 1;
+			const struct cp_sys_rule *ra = &sc->rules[idx[r0]];
+			bool ga = f->sys_from_group[idx[r0]];
 
-			for (size_t b = a + 1; b < e; b++) {
-				const struct cp_sys_rule *rb = &sc->rules[idx[b]];
-				bool gb = f->sys_from_group[idx[b]];
+			while (r1 < e && f->sys_from_group[idx[r1]] == ga &&
+			       !conds_cmp(ra, &sc->rules[idx[r1]]))
+				r1++;
+			for (size_t k = r0 + 1; k < r1; k++) {
+				const struct cp_sys_rule *rb = &sc->rules[idx[k]];
 				char sa[32], sb[32];
 
-				/* an explicit rule overrides a group's */
-				if (ga != gb)
+				if (action_eq(&ra->action, &rb->action)) {
+					if (!ga)
+						cp_warning(c->d, rb->loc, "duplicate rule for %s (also at line %u)",
+							   rb->name, ra->loc.line);
 					continue;
+				}
 				action_str(&ra->action, sa, sizeof(sa));
 				action_str(&rb->action, sb, sizeof(sb));
-				if (conds_eq(ra, rb)) {
-					if (action_eq(&ra->action, &rb->action)) {
-						if (!ga)
-							cp_warning(c->d, rb->loc, "duplicate rule for %s (also at line %u)",
-								   rb->name, ra->loc.line);
-						continue;
-					}
-					if (ga)
-						cp_error(c->d, rb->loc, "syscall %s is in two groups with different "
-							 "actions: %s here, %s at line %u:%u; name it explicitly to decide",
-							 rb->name, sb, sa, ra->loc.line, ra->loc.col);
-					else
-						cp_error(c->d, rb->loc, "conflicting rules for %s: %s here, %s at "
-							 "line %u:%u with the same conditions", rb->name, sb, sa,
-							 ra->loc.line, ra->loc.col);
-					err = -EINVAL;
-					continue;
-				}
-				if (!ga && ra->nconds == 0 && rb->nconds > 0) {
-					cp_error(c->d, rb->loc, "rule for %s can never match: the unconditional rule "
-						 "at line %u:%u (%s) already decides every call; put the conditional "
-						 "rule first", rb->name, ra->loc.line, ra->loc.col, sa);
-					err = -EINVAL;
-				}
+				if (ga)
+					cp_error(c->d, rb->loc, "syscall %s is in two groups with different "
+						 "actions: %s here, %s at line %u:%u; name it explicitly to decide",
+						 rb->name, sb, sa, ra->loc.line, ra->loc.col);
+				else
+					cp_error(c->d, rb->loc, "conflicting rules for %s: %s here, %s at "
+						 "line %u:%u with the same conditions", rb->name, sb, sa,
+						 ra->loc.line, ra->loc.col);
+				err = -EINVAL;
 			}
+			r0 = r1;
 		}
-		s = e;
+		/* an explicit conditional rule after an explicit unconditional
+		 * one can never match (group rules are overridden instead) */
+		for (size_t k = s0; k < e; k++)
+			if (!f->sys_from_group[idx[k]] && !sc->rules[idx[k]].nconds && idx[k] < first_uncond)
+				first_uncond = idx[k];
+		if (first_uncond != SIZE_MAX)
+			for (size_t k = s0; k < e; k++) {
+				const struct cp_sys_rule *rb = &sc->rules[idx[k]];
+				const struct cp_sys_rule *ra = &sc->rules[first_uncond];
+				char sa[32];
+
+				if (f->sys_from_group[idx[k]] || !rb->nconds || idx[k] < first_uncond)
+					continue;
+				action_str(&ra->action, sa, sizeof(sa));
+				cp_error(c->d, rb->loc, "rule for %s can never match: the unconditional rule "
+					 "at line %u:%u (%s) already decides every call; put the conditional "
+					 "rule first", rb->name, ra->loc.line, ra->loc.col, sa);
+				err = -EINVAL;
+			}
+		s0 = e;
 	}
 	return err;
 }
 
-static const void *sort_base;
-static size_t sort_stride;
+struct path_sort {
+	const void *base;
+	size_t stride;
+};
 
-static int cmp_path_idx(const void *a, const void *b)
+static int cmp_path_idx(const void *a, const void *b, void *arg)
 {
+	const struct path_sort *ps = arg;
 	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	const char *px = *(char *const *)((const char *)sort_base + x * sort_stride);
-	const char *py = *(char *const *)((const char *)sort_base + y * sort_stride);
+	const char *px = *(char *const *)((const char *)ps->base + x * ps->stride);
+	const char *py = *(char *const *)((const char *)ps->base + y * ps->stride);
 	int c = strcmp(px, py);
 
 	return c ? c : (x < y ? -1 : x > y);
@@ -165,9 +201,9 @@ static int check_dup_paths(struct cp_ctx *c, const void *rules, size_t n, size_t
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		idx[i] = i;
-	sort_base = rules;
-	sort_stride = stride;
-	qsort(idx, n, sizeof(*idx), cmp_path_idx);
+	struct path_sort ps = { rules, stride };
+
+	qsort_r(idx, n, sizeof(*idx), cmp_path_idx, &ps);
 	for (size_t i = 1; i < n; i++) {
 		const char *r0 = (const char *)rules + idx[i - 1] * stride;
 		const char *r1 = (const char *)rules + idx[i] * stride;

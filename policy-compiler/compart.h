@@ -11,6 +11,7 @@
 #define COMPART_H
 
 #include <stdio.h>
+#include <sys/types.h>
 #include <linux/filter.h>
 
 #include "ir.h"

@@ -8,6 +8,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -206,6 +207,13 @@ int cp_sys_arg_index(const char *syscall, const char *arg, bool *is_ptr)
 	return -1;
 }
 
+bool cp_sys_has_ptr_args(const char *syscall)
+{
+	const struct sys_args *s = find_sys(syscall);
+
+	return s && s->ptr_mask;
+}
+
 const char *cp_sys_arg_list(const char *syscall)
 {
 	static __thread char buf[128];
@@ -247,4 +255,65 @@ const char *cp_rlimit_name(int resource)
 		if (rlimits[i].res == resource)
 			return rlimits[i].name;
 	return NULL;
+}
+
+/* ---- suggestions ------------------------------------------------------ */
+
+size_t cp_edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t row[65];
+
+	if (la > 64 || lb > 64)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* Close enough to be a typo: at most 2 edits, and fewer than a third of
+ * the word (so "ab" does not suggest "cd"). */
+bool cp_is_typo_of(const char *typed, const char *cand, size_t *dist)
+{
+	size_t n = strlen(typed), m = strlen(cand);
+	size_t d;
+
+	*dist = SIZE_MAX;
+	if (n > m + 2 || m > n + 2)
+		return false;
+	d = cp_edit_distance(typed, cand);
+	*dist = d;
+	return d > 0 && d <= 2 && d * 3 <= n + 1;
+}
+
+const char *cp_const_suggest(const char *name)
+{
+	const char *best = NULL;
+	size_t bd = SIZE_MAX;
+
+	for (size_t i = 0; i < CP_CONSTS_COUNT; i++) {
+		size_t d;
+
+		if (cp_is_typo_of(name, consts[i].name, &d) && d < bd) {
+			bd = d;
+			best = consts[i].name;
+		}
+	}
+	return best;
 }

@@ -4,6 +4,7 @@
 #define CP_CONSTS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Named constant from the system headers (table generated at build time). */
@@ -22,6 +23,8 @@ int cp_parse_size(const char *s, uint64_t *out);
  * or -1.  *is_ptr says the argument is a pointer (seccomp cannot see
  * what it points to). */
 int cp_sys_arg_index(const char *syscall, const char *arg, bool *is_ptr);
+/* The syscall takes pointer arguments (paths, sockaddrs, buffers). */
+bool cp_sys_has_ptr_args(const char *syscall);
 /* The parameter names known for a syscall, for messages ("fd, request"),
  * or NULL. */
 const char *cp_sys_arg_list(const char *syscall);
@@ -29,5 +32,10 @@ const char *cp_sys_arg_list(const char *syscall);
 /* Resource limit by short name (nofile, as, ...) -> RLIMIT_*, or -1. */
 int cp_rlimit_lookup(const char *name);
 const char *cp_rlimit_name(int resource);
+
+/* Typo suggestions ("did you mean ...?"). */
+size_t cp_edit_distance(const char *a, const char *b);
+bool cp_is_typo_of(const char *typed, const char *cand, size_t *dist);
+const char *cp_const_suggest(const char *name);
 
 #endif

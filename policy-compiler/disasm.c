@@ -244,6 +244,8 @@ int cp_bpf_disasm(const struct cp_bpf_prog *prog, enum cp_arch native, FILE *out
 				if (s.arch == AUDIT_ARCH_X86_64 && f->k == CP_X32_SYSCALL_BIT &&
 				    BPF_OP(f->code) != BPF_JEQ) {
 					snprintf(note, sizeof(note), "x32 syscall bit");
+				} else if (f->k == 0xffffffffu && BPF_OP(f->code) == BPF_JEQ) {
+					snprintf(note, sizeof(note), "nr == -1 (call skipped by a tracer)");
 				} else {
 					char *name = syscall_label(s.arch, f->k, native);
 					const char *rel = BPF_OP(f->code) == BPF_JEQ ? "==" :

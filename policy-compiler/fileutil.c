@@ -118,6 +118,18 @@ int cp_write_file_atomic(const char *path, const void *buf, size_t len, mode_t m
 		rc = -errno;
 		goto fail;
 	}
+	{
+		/* make the rename itself durable */
+		const char *slash = strrchr(path, '/');
+		_cleanup_free_ char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path))
+						 : strdup(".");
+		int dfd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+
+		if (dfd >= 0) {
+			(void)fsync(dfd);
+			close(dfd);
+		}
+	}
 	return 0;
 fail:
 	if (fd >= 0)

@@ -20,6 +20,10 @@
 #include "groups.h"
 
 #define CP_MAX_INCLUDE_DEPTH 16
+/* Files processed in one load, counting a file reached twice twice: a
+ * profile that includes the same file thousands of times is refused
+ * rather than compiled thousands of times. */
+#define CP_MAX_INCLUDES 128
 
 /* What one file contributes, before it is merged over its includes.
  * The embedded policy holds only this file's sections; the extra fields
@@ -64,8 +68,12 @@ struct cp_ctx {
 	int groups_rc;
 
 	char **files;            /* every file read, in include order */
+	char **ids;              /* their canonical paths (cycle/dup detection) */
 	size_t nfiles;
+	char *root_dir;          /* directory of the top-level profile */
 	void *sha;               /* EVP_MD_CTX */
+
+	unsigned nprocessed;     /* files processed, diamonds counted again */
 
 	const char *chain[CP_MAX_INCLUDE_DEPTH + 1];
 	struct cp_loc chain_loc[CP_MAX_INCLUDE_DEPTH + 1];
@@ -126,5 +134,6 @@ int cp_finalize(struct cp_ctx *c, struct cp_frag *acc);
 /* ir.c: free helpers for partial structures */
 void cp_sys_rule_free(struct cp_sys_rule *r);
 void cp_policy_release(struct cp_policy *p);
+void cp_policy_release_adapt(struct cp_adapt *a);
 
 #endif

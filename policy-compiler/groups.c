@@ -221,14 +221,12 @@ fail:
 }
 
 static int expand(const struct cp_groups *g, const struct cp_group *grp, unsigned depth,
-		  const char ***names, size_t *n)
+		  const char ***names, size_t *n, size_t *cap)
 {
 	if (depth > CP_GROUP_MAX_DEPTH)
 		return -ELOOP;
 	for (size_t j = 0; j < grp->nmembers; j++) {
 		const char *m = grp->members[j];
-		bool seen = false;
-		const char **nn;
 
 		if (m[0] == '@') {
 			const struct cp_group *sub = cp_group_find(g, m);
@@ -236,24 +234,66 @@ static int expand(const struct cp_groups *g, const struct cp_group *grp, unsigne
 
 			if (!sub)
 				return -ENOENT;
-			rc = expand(g, sub, depth + 1, names, n);
+			rc = expand(g, sub, depth + 1, names, n, cap);
 			if (rc)
 				return rc;
 			continue;
 		}
-		for (size_t k = 0; k < *n; k++)
-			if (!strcmp((*names)[k], m)) {
-				seen = true;
-				break;
-			}
-		if (seen)
-			continue;
-		nn = realloc(*names, (*n + 1) * sizeof(*nn));
-		if (!nn)
-			return -ENOMEM;
-		*names = nn;
-		nn[(*n)++] = m;
+		if (*n == *cap) {
+			size_t nc = *cap ? *cap * 2 : 64;
+			const char **nn = realloc(*names, nc * sizeof(*nn));
+
+			if (!nn)
+				return -ENOMEM;
+			*names = nn;
+			*cap = nc;
+		}
+		(*names)[(*n)++] = m;
 	}
+	return 0;
+}
+
+struct pos_name {
+	const char *name;
+	size_t pos;
+};
+
+static int cmp_pos_name(const void *a, const void *b)
+{
+	const struct pos_name *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (x->pos < y->pos ? -1 : x->pos > y->pos);
+}
+
+/* Remove duplicates, keeping the first occurrence and the order. */
+static int dedup(const char **names, size_t *n)
+{
+	struct pos_name *v;
+	bool *dup;
+	size_t o = 0;
+
+	if (*n < 2)
+		return 0;
+	v = malloc(*n * sizeof(*v));
+	dup = calloc(*n, sizeof(*dup));
+	if (!v || !dup) {
+		free(v);
+		free(dup);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < *n; i++)
+		v[i] = (struct pos_name){ names[i], i };
+	qsort(v, *n, sizeof(*v), cmp_pos_name);
+	for (size_t i = 1; i < *n; i++)
+		if (!strcmp(v[i].name, v[i - 1].name))
+			dup[v[i].pos] = true;
+	for (size_t i = 0; i < *n; i++)
+		if (!dup[i])
+			names[o++] = names[i];
+	*n = o;
+	free(v);
+	free(dup);
 	return 0;
 }
 
@@ -262,9 +302,13 @@ int cp_group_expand(const struct cp_groups *g, const struct cp_group *grp,
 {
 	int rc;
 
+	size_t cap = 0;
+
 	*names = NULL;
 	*n = 0;
-	rc = expand(g, grp, 0, names, n);
+	rc = expand(g, grp, 0, names, n, &cap);
+	if (!rc)
+		rc = dedup(*names, n);
 	if (rc) {
 		free(*names);
 		*names = NULL;

@@ -16,6 +16,15 @@ void cp_sys_rule_free(struct cp_sys_rule *r)
 }
 
 /* Free what a policy owns but not the struct itself (fragments embed one). */
+void cp_policy_release_adapt(struct cp_adapt *a)
+{
+	free(a->model_path);
+	for (size_t i = 0; i < a->nscratch; i++)
+		free(a->scratch[i]);
+	free(a->scratch);
+	memset(a, 0, sizeof(*a));
+}
+
 void cp_policy_release(struct cp_policy *p)
 {
 	free(p->name);
@@ -38,10 +47,7 @@ void cp_policy_release(struct cp_policy *p)
 	free(p->exec.rules);
 	free(p->dev.rules);
 	free(p->rlimits);
-	free(p->adapt.model_path);
-	for (size_t i = 0; i < p->adapt.nscratch; i++)
-		free(p->adapt.scratch[i]);
-	free(p->adapt.scratch);
+	cp_policy_release_adapt(&p->adapt);
 	memset(p, 0, sizeof(*p));
 }
 

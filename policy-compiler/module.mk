@@ -14,3 +14,15 @@ $(BUILD)/compart-compile: $(BUILD)/obj/policy-compiler/cli/compart-compile.o $(L
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBCOMPART_LIBS)
 
 ALL += $(LIBCOMPART) $(if $(wildcard $(TOP)/policy-compiler/cli/compart-compile.c),$(BUILD)/compart-compile)
+
+# Named constants of the profile language (AF_INET, O_WRONLY, TCGETS, EPERM,
+# ...) come from the system headers through the preprocessor, not a
+# hand-typed table.
+CP_CONSTS_H := $(BUILD)/gen/cp_consts.h
+$(CP_CONSTS_H): $(TOP)/policy-compiler/gen-consts.sh | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  GEN     cp_consts.h")
+	$(Q)$< $@ $(CC)
+$(BUILD)/obj/policy-compiler/consts.o: $(CP_CONSTS_H)
+# the front end names capabilities through libcap
+LIBCOMPART_LIBS += $(LIBS_CAP)

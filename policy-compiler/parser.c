@@ -8,10 +8,12 @@
  * error are mostly noise.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ast.h"
+#include "consts.h"
 #include "lexer.h"
 
 #define CP_MAX_SET 1024         /* elements in an `in { }` set */
@@ -523,10 +525,22 @@ int cp_parse(const struct token_list *tl, struct cp_diag *d, struct ast_file *f)
 				if (!strcmp(t->text, section_names[k]))
 					break;
 			if (k == SEC__COUNT) {
-				cp_diag_report(d, CP_SEV_ERROR, t->loc, t->span,
-					       "unknown section '%s' (expected include, define, namespaces, filesystem, "
-					       "syscalls, network, exec, process, devices, capabilities, limits, adapt or layers)",
-					       t->text);
+				const char *sug = NULL;
+				size_t bd = SIZE_MAX, dd;
+
+				for (int j = 0; j < SEC__COUNT; j++)
+					if (cp_is_typo_of(t->text, section_names[j], &dd) && dd < bd) {
+						bd = dd;
+						sug = section_names[j];
+					}
+				if (sug)
+					cp_diag_report(d, CP_SEV_ERROR, t->loc, t->span,
+						       "unknown section '%s'; did you mean '%s'?", t->text, sug);
+				else
+					cp_diag_report(d, CP_SEV_ERROR, t->loc, t->span,
+						       "unknown section '%s' (expected include, define, namespaces, filesystem, "
+						       "syscalls, network, exec, process, devices, capabilities, limits, adapt or layers)",
+						       t->text);
 				rc = -EINVAL;
 				break;
 			}

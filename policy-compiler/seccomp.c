@@ -96,149 +96,425 @@ static int cmp_rule_name(const void *a, const void *b)
 }
 
 /*
- * libseccomp lets an unconditional rule swallow every conditional rule of
- * the same syscall whatever their actions, so "allow socket" next to
- * "errno socket(arg0 == AF_PACKET)" would silently allow AF_PACKET.  Such
- * a policy is refused rather than compiled into something weaker.
+ * What to do with each IR rule.  Profiles mean "first match wins" among
+ * the rules of one syscall, but libseccomp lets an unconditional rule
+ * swallow every conditional rule of the syscall, whatever their actions
+ * ("errno clone(flags & CLONE_NEWUSER)" before "allow clone" would
+ * silently allow new user namespaces), and leaves overlapping conditional
+ * rules with different actions to its tree layout.  So each rule is cut
+ * down to the calls no earlier rule with a different action matches: its
+ * own tests ANDed with the negation of every such earlier rule, each
+ * negation being a union of single tests, multiplied out.  Rules that an
+ * earlier unconditional rule shadows are dropped.  The regions left for
+ * different actions are then disjoint, and libseccomp's order no longer
+ * matters.
  */
-static int check_conflicts(const struct cp_seccomp *sc, struct cp_diag *diag)
+enum disp { D_KEEP = 0, D_DROP, D_COMPL };
+
+struct plan {
+	enum disp *disp;
+	struct cp_sys_rule **compl;   /* per rule with D_COMPL */
+	size_t *ncompl;
+	size_t n;
+};
+
+static void plan_free(struct plan *pl)
 {
-	const struct cp_sys_rule **v;
+	for (size_t i = 0; pl->compl && i < pl->n; i++) {
+		for (size_t j = 0; j < pl->ncompl[i]; j++)
+			free(pl->compl[i][j].conds);
+		free(pl->compl[i]);
+	}
+	free(pl->compl);
+	free(pl->ncompl);
+	free(pl->disp);
+	memset(pl, 0, sizeof(*pl));
+}
+
+/* Tests whose union is "not c"; returns 1 if c can never hold. */
+static int negate_cond(const struct cp_arg_cond *c, struct cp_arg_cond *alts, size_t *n)
+{
+	struct cp_arg_cond t = *c;
+
+	*n = 0;
+	switch (c->op) {
+	case CP_CMP_EQ: t.op = CP_CMP_NE; break;
+	case CP_CMP_NE: t.op = CP_CMP_EQ; break;
+	case CP_CMP_LT: t.op = CP_CMP_GE; break;
+	case CP_CMP_LE: t.op = CP_CMP_GT; break;
+	case CP_CMP_GT: t.op = CP_CMP_LE; break;
+	case CP_CMP_GE: t.op = CP_CMP_LT; break;
+	case CP_CMP_IN: t.op = CP_CMP_NOT_IN; break;
+	case CP_CMP_NOT_IN: t.op = CP_CMP_IN; break;
+	case CP_CMP_MASKED_EQ:
+		if (c->value & ~c->mask)
+			return 1;
+		/* (x & m) != v: some bit of m differs from v */
+		for (unsigned b = 0; b < 64; b++) {
+			uint64_t bit = 1ull << b;
+
+			if (!(c->mask & bit))
+				continue;
+			alts[*n] = *c;
+			alts[*n].mask = bit;
+			alts[*n].value = ~c->value & bit;
+			(*n)++;
+		}
+		return 0;
+	}
+	alts[(*n)++] = t;
+	return 0;
+}
+
+static int complement(const struct cp_sys_rule *u, const struct cp_sys_rule *const *ex,
+		      size_t nex, struct cp_sys_rule **out, size_t *nout, struct cp_diag *diag)
+{
+	struct cp_arg_cond **alts = calloc(nex ? nex : 1, sizeof(*alts));
+	size_t *nalts = calloc(nex ? nex : 1, sizeof(*nalts)), *idx = calloc(nex ? nex : 1, sizeof(*idx));
+	size_t nbox = 0, total = 1;
+	struct cp_sys_rule *v = NULL;
 	int rc = 0;
 
-	if (sc->nrules == 0)
-		return 0;
-	v = malloc(sc->nrules * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
+	*out = NULL;
+	*nout = 0;
+	if (!alts || !nalts || !idx) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < nex; i++) {
+		bool empty = false;
+		size_t k = 0;
+
+		alts[nbox] = calloc(ex[i]->nconds * 64 + 1, sizeof(**alts));
+		if (!alts[nbox]) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		for (size_t c = 0; c < ex[i]->nconds && !empty; c++) {
+			size_t n;
+
+			if (negate_cond(&ex[i]->conds[c], alts[nbox] + k, &n))
+				empty = true;
+			k += n;
+		}
+		if (empty) {
+			/* an exception that never matches excludes nothing */
+			free(alts[nbox]);
+			alts[nbox] = NULL;
+			continue;
+		}
+		nalts[nbox] = k;
+		total *= k;
+		if (k == 0)
+			goto out;   /* the exceptions cover everything */
+		if (total > CP_SC_MAX_EXPANSION) {
+			cp_error(diag, u->loc, "the exceptions to '%s' are too many to express its "
+				 "remaining cases (more than %d rules)", u->name, CP_SC_MAX_EXPANSION);
+			rc = -EINVAL;
+			goto out;
+		}
+		nbox++;
+	}
+	v = calloc(total, sizeof(*v));
+	if (!v) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (size_t t = 0; t < total; t++) {
+		v[t] = *u;
+		v[t].nconds = u->nconds + nbox;
+		v[t].conds = calloc(v[t].nconds ? v[t].nconds : 1, sizeof(*v[t].conds));
+		if (!v[t].conds) {
+			for (size_t j = 0; j < t; j++)
+				free(v[j].conds);
+			free(v);
+			v = NULL;
+			rc = -ENOMEM;
+			goto out;
+		}
+		if (u->nconds)
+			memcpy(v[t].conds, u->conds, u->nconds * sizeof(*u->conds));
+		for (size_t b = 0; b < nbox; b++)
+			v[t].conds[u->nconds + b] = alts[b][idx[b]];
+		for (size_t b = nbox; b-- > 0;) {
+			if (++idx[b] < nalts[b])
+				break;
+			idx[b] = 0;
+		}
+	}
+	*out = v;
+	*nout = total;
+out:
+	for (size_t i = 0; alts && i < nex; i++)
+		free(alts[i]);
+	free(alts);
+	free(nalts);
+	free(idx);
+	return rc;
+}
+
+static int build_plan(const struct cp_seccomp *sc, struct plan *pl, struct cp_diag *diag)
+{
+	const struct cp_sys_rule **v = NULL, **ex = NULL;
+	int rc = 0;
+
+	memset(pl, 0, sizeof(*pl));
+	pl->n = sc->nrules;
+	pl->disp = calloc(sc->nrules ? sc->nrules : 1, sizeof(*pl->disp));
+	pl->compl = calloc(sc->nrules ? sc->nrules : 1, sizeof(*pl->compl));
+	pl->ncompl = calloc(sc->nrules ? sc->nrules : 1, sizeof(*pl->ncompl));
+	v = malloc((sc->nrules ? sc->nrules : 1) * sizeof(*v));
+	ex = malloc((sc->nrules ? sc->nrules : 1) * sizeof(*ex));
+	if (!pl->disp || !pl->compl || !pl->ncompl || !v || !ex) {
+		rc = -ENOMEM;
+		goto out;
+	}
 	for (size_t i = 0; i < sc->nrules; i++)
 		v[i] = &sc->rules[i];
 	qsort(v, sc->nrules, sizeof(*v), cmp_rule_name);
-	for (size_t i = 0; i < sc->nrules;) {
+	for (size_t i = 0; i < sc->nrules && !rc;) {
 		size_t j = i;
-		const struct cp_sys_rule *uncond = NULL;
+		bool seen_uncond = false;
 
-		while (j < sc->nrules && strcmp(v[j]->name, v[i]->name) == 0) {
-			if (v[j]->nconds == 0 && !uncond)
-				uncond = v[j];
+		while (j < sc->nrules && strcmp(v[j]->name, v[i]->name) == 0)
 			j++;
-		}
-		for (size_t k = i; uncond && k < j; k++) {
-			if (v[k]->nconds == 0 || same_action(&v[k]->action, &uncond->action))
+		/* v[i..j) is one syscall's rules in source order: first match wins */
+		for (size_t k = i; k < j && !rc; k++) {
+			size_t ki = (size_t)(v[k] - sc->rules), nex = 0;
+
+			if (seen_uncond) {
+				pl->disp[ki] = D_DROP;   /* an earlier rule decides every call */
 				continue;
-			cp_error(diag, v[k]->loc,
-				 "conditional rule for '%s' conflicts with the unconditional rule at %s:%u:%u, "
-				 "which would take precedence (give the unconditional case an explicit complement)",
-				 v[k]->name, uncond->loc.file ? uncond->loc.file : "?",
-				 uncond->loc.line, uncond->loc.col);
-			rc = -EINVAL;
+			}
+			seen_uncond = v[k]->nconds == 0;
+			for (size_t e = i; e < k; e++)
+				if (!same_action(&v[e]->action, &v[k]->action))
+					ex[nex++] = v[e];
+			if (nex) {
+				pl->disp[ki] = D_COMPL;
+				rc = complement(v[k], ex, nex, &pl->compl[ki], &pl->ncompl[ki], diag);
+			}
 		}
 		i = j;
 	}
+out:
 	free(v);
+	free(ex);
+	if (rc)
+		plan_free(pl);
 	return rc;
 }
 
-struct add_ctx {
-	scmp_filter_ctx ctx;
+/* One conjunction waiting to be handed to libseccomp. */
+struct conj {
+	int nr;                       /* host-native number, as libseccomp wants */
 	uint32_t action;
-	int nr;
+	struct scmp_arg_cmp cmps[6];
+	unsigned n;
+	const struct cp_sys_rule *r;  /* for messages */
+	bool arg32;
 };
 
-static int add_one(void *opaque, const struct scmp_arg_cmp *cmps, unsigned n)
+struct conj_vec {
+	struct conj *v;
+	size_t n, cap;
+};
+
+struct collect_ctx {
+	struct conj_vec *cv;
+	const struct cp_sys_rule *r;
+	uint32_t action;
+	int nr;
+	bool arg32;
+};
+
+static int collect_one(void *opaque, const struct scmp_arg_cmp *cmps, unsigned n)
 {
-	struct add_ctx *a = opaque;
+	struct collect_ctx *cc = opaque;
+	struct conj_vec *cv = cc->cv;
 
-	return seccomp_rule_add_array(a->ctx, a->action, a->nr, n, cmps);
-}
+	if (cv->n == cv->cap) {
+		size_t nc = cv->cap ? 2 * cv->cap : 64;
+		struct conj *nv = realloc(cv->v, nc * sizeof(*nv));
 
-static int init_ctx(const struct cp_seccomp *sc, uint32_t def, uint32_t badarch,
-		    bool log, enum cp_arch arch, scmp_filter_ctx *out)
-{
-	scmp_filter_ctx ctx = seccomp_init(def);
-	uint32_t tok = cp_arch_token(arch);
-	int rc;
-
-	(void)sc;
-	if (!ctx)
-		return -ENOMEM;
-	if (seccomp_arch_exist(ctx, tok) != 0) {
-		rc = seccomp_arch_add(ctx, tok);
-		if (rc)
-			goto fail;
-		rc = seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE);
-		if (rc)
-			goto fail;
+		if (!nv)
+			return -ENOMEM;
+		cv->v = nv;
+		cv->cap = nc;
 	}
-	if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, badarch)) ||
-	    (rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2)) ||
-	    (rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, log ? 1 : 0)))
-		goto fail;
-	*out = ctx;
+	cv->v[cv->n] = (struct conj){ .nr = cc->nr, .action = cc->action, .n = n, .r = cc->r,
+				      .arg32 = cc->arg32 };
+	memcpy(cv->v[cv->n].cmps, cmps, n * sizeof(*cmps));
+	cv->n++;
 	return 0;
-fail:
-	seccomp_release(ctx);
-	return rc;
 }
 
-static int add_rules(const struct cp_seccomp *sc, scmp_filter_ctx ctx, enum cp_arch arch,
-		     uint32_t def, bool *used, struct cp_diag *diag)
+/*
+ * libseccomp keeps the nodes of one tree level ordered and, in 2.5.4,
+ * inserting a node in front of an existing one can leave rule insertion
+ * spinning forever (seen with "a0 <= 6 && a2 >= 1" followed by
+ * "a0 <= 6 && a2 == 0").  Appending is safe, so each syscall's
+ * conjunctions are added from the greatest node sequence to the smallest,
+ * using libseccomp's own node order: argument (high word first), then
+ * operator class, then value (reversed for LT/LE).
+ */
+struct node_key {
+	unsigned arg, op;
+	uint32_t datum;
+};
+
+static unsigned op_class(enum scmp_compare op)
+{
+	switch (op) {
+	case SCMP_CMP_MASKED_EQ:
+	case SCMP_CMP_EQ:
+	case SCMP_CMP_NE: return 3;
+	case SCMP_CMP_LE:
+	case SCMP_CMP_LT: return 2;
+	case SCMP_CMP_GE:
+	case SCMP_CMP_GT: return 1;
+	default:          return 0;
+	}
+}
+
+static size_t conj_keys(const struct conj *c, struct node_key *k)
+{
+	size_t n = 0;
+
+	for (unsigned i = 0; i < c->n; i++) {
+		const struct scmp_arg_cmp *a = &c->cmps[i];
+		bool masked = a->op == SCMP_CMP_MASKED_EQ;
+		uint64_t d = masked ? a->datum_b : a->datum_a;
+		bool inv = a->op == SCMP_CMP_LE || a->op == SCMP_CMP_LT;
+
+		if (!c->arg32 && !(masked && (a->datum_a >> 32) == 0))
+			k[n++] = (struct node_key){ a->arg * 2 + 1, op_class(a->op),
+						    inv ? ~(uint32_t)(d >> 32) : (uint32_t)(d >> 32) };
+		if (!(masked && (uint32_t)a->datum_a == 0))
+			k[n++] = (struct node_key){ a->arg * 2, op_class(a->op),
+						    inv ? ~(uint32_t)d : (uint32_t)d };
+	}
+	return n;
+}
+
+static int cmp_conj(const void *pa, const void *pb)
+{
+	const struct conj *a = pa, *b = pb;
+	struct node_key ka[12], kb[12];
+	size_t na, nb;
+
+	if (a->nr != b->nr)
+		return a->nr < b->nr ? -1 : 1;
+	na = conj_keys(a, ka);
+	nb = conj_keys(b, kb);
+	for (size_t i = 0; i < na && i < nb; i++) {
+		/* greatest first */
+		if (ka[i].arg != kb[i].arg)
+			return ka[i].arg > kb[i].arg ? -1 : 1;
+		if (ka[i].op != kb[i].op)
+			return ka[i].op > kb[i].op ? -1 : 1;
+		if (ka[i].datum != kb[i].datum)
+			return ka[i].datum > kb[i].datum ? -1 : 1;
+	}
+	if (na != nb)
+		return na > nb ? -1 : 1;
+	return a < b ? -1 : a > b;
+}
+
+static int collect_rule(enum cp_arch arch, uint32_t def, const struct cp_sys_rule *r,
+			struct conj_vec *cv, struct cp_diag *diag);
+
+static int add_rules(const struct cp_seccomp *sc, const struct plan *pl, scmp_filter_ctx ctx,
+		     enum cp_arch arch, uint32_t def, bool *used, struct cp_diag *diag)
 {
 	uint32_t tok = cp_arch_token(arch);
-	bool arg32 = arch == CP_ARCH_I386;
+	struct conj_vec cv = { 0 };
 	int rc = 0;
 
 	for (size_t i = 0; i < sc->nrules; i++) {
 		const struct cp_sys_rule *r = &sc->rules[i];
-		const struct cp_arg_cond *bad = NULL;
-		struct add_ctx a = { .ctx = ctx };
-		int n;
+		int e = 0;
 
 		if (seccomp_syscall_resolve_name_arch(tok, r->name) < 0)
 			continue;
 		used[i] = true;
-		if (cp_sc_action(&r->action, &a.action)) {
-			cp_error(diag, r->action.loc, "errno value %d out of range 0..4095",
-				 r->action.errno_val);
-			rc = -EINVAL;
+		if (pl->disp[i] == D_DROP)
 			continue;
+		if (pl->disp[i] == D_KEEP)
+			e = collect_rule(arch, def, r, &cv, diag);
+		for (size_t k = 0; pl->disp[i] == D_COMPL && k < pl->ncompl[i] && !e; k++)
+			e = collect_rule(arch, def, &pl->compl[i][k], &cv, diag);
+		if (e == -ENOMEM) {
+			free(cv.v);
+			return e;
 		}
-		/* the default already decides it (libseccomp refuses such rules) */
-		if (a.action == def)
-			continue;
-		a.nr = seccomp_syscall_resolve_name(r->name);
-		if (a.nr == __NR_SCMP_ERROR) {
-			cp_error(diag, r->loc, "libseccomp cannot resolve '%s'", r->name);
+		if (e)
 			rc = -EINVAL;
-			continue;
-		}
-		n = cp_sc_expand(r, arg32, add_one, &a, &bad);
-		if (n == -ENOTSUP || (n == -EINVAL && bad)) {
-			cp_error(diag, bad->loc,
-				 n == -ENOTSUP ? "a masked comparison cannot be combined with another "
-				 "comparison on the same argument" : "argument index %u out of range 0..5",
-				 bad->arg);
-			rc = -EINVAL;
-		} else if (n == -E2BIG) {
-			cp_error(diag, r->loc, "conditions of '%s' expand to more than %d seccomp rules",
-				 r->name, CP_SC_MAX_EXPANSION);
-			rc = -EINVAL;
-		} else if (n < 0) {
-			cp_error(diag, r->loc, "libseccomp rejected the rule for '%s' on %s: %s",
-				 r->name, cp_arch_name(arch), strerror(-n));
-			rc = -EINVAL;
-		}
-		if (n >= 0 && r->hot) {
-			int prc = seccomp_syscall_priority(ctx, a.nr, r->hot > 255 ? 255 : (uint8_t)r->hot);
+	}
+	if (rc) {
+		free(cv.v);
+		return rc;
+	}
+	if (cv.n)
+		qsort(cv.v, cv.n, sizeof(*cv.v), cmp_conj);
+	for (size_t i = 0; i < cv.n; i++) {
+		const struct conj *c = &cv.v[i];
+		int e = seccomp_rule_add_array(ctx, c->action, c->nr, c->n, c->cmps);
 
-			if (prc) {
-				cp_error(diag, r->loc, "libseccomp rejected the priority of '%s': %s",
-					 r->name, strerror(-prc));
+		if (e) {
+			cp_error(diag, c->r->loc, "libseccomp rejected the rule for '%s' on %s: %s",
+				 c->r->name, cp_arch_name(arch), strerror(-e));
+			rc = -EINVAL;
+			continue;
+		}
+		if (c->r->hot) {
+			e = seccomp_syscall_priority(ctx, c->nr, c->r->hot > 255 ? 255 : (uint8_t)c->r->hot);
+			if (e) {
+				cp_error(diag, c->r->loc, "libseccomp rejected the priority of '%s': %s",
+					 c->r->name, strerror(-e));
 				rc = -EINVAL;
 			}
 		}
 	}
+	free(cv.v);
 	return rc;
+}
+
+static int collect_rule(enum cp_arch arch, uint32_t def, const struct cp_sys_rule *r,
+			struct conj_vec *cv, struct cp_diag *diag)
+{
+	struct collect_ctx cc = { .cv = cv, .r = r, .arg32 = arch == CP_ARCH_I386 };
+	const struct cp_arg_cond *bad = NULL;
+	int n;
+
+	if (cp_sc_action(&r->action, &cc.action)) {
+		cp_error(diag, r->action.loc, "errno value %d out of range 0..4095",
+			 r->action.errno_val);
+		return -EINVAL;
+	}
+	/* the default already decides it (libseccomp refuses such rules) */
+	if (cc.action == def)
+		return 0;
+	cc.nr = seccomp_syscall_resolve_name(r->name);
+	if (cc.nr == __NR_SCMP_ERROR) {
+		cp_error(diag, r->loc, "libseccomp cannot resolve '%s'", r->name);
+		return -EINVAL;
+	}
+	n = cp_sc_expand(r, cc.arg32, collect_one, &cc, &bad);
+	if (n == -ENOTSUP || (n == -EINVAL && bad)) {
+		if (n == -ENOTSUP)
+			cp_error(diag, bad->loc, "a masked comparison cannot be combined with "
+				 "another comparison on the same argument");
+		else
+			cp_error(diag, bad->loc, "argument index %u out of range 0..5", bad->arg);
+		return -EINVAL;
+	}
+	if (n == -E2BIG) {
+		cp_error(diag, r->loc, "conditions of '%s' expand to more than %d seccomp rules",
+			 r->name, CP_SC_MAX_EXPANSION);
+		return -EINVAL;
+	}
+	return n < 0 ? n : 0;
 }
 
 static int export_prog(scmp_filter_ctx ctx, struct cp_bpf_prog *out)
@@ -290,6 +566,7 @@ int cp_seccomp_build(const struct cp_policy *p, enum cp_arch native,
 	_cleanup_scmp_ scmp_filter_ctx merged = NULL;
 	uint32_t def, badarch, arches;
 	bool log, *used = NULL;
+	struct plan plan;
 	unsigned n_notify = 0;
 	int rc = 0;
 
@@ -324,13 +601,15 @@ int cp_seccomp_build(const struct cp_policy *p, enum cp_arch native,
 	}
 	n_notify += sc->default_action.kind == CP_ACT_NOTIFY;
 
-	rc = check_conflicts(sc, diag);
+	rc = build_plan(sc, &plan, diag);
 	if (rc)
 		return rc;
 
 	used = calloc(sc->nrules ? sc->nrules : 1, sizeof(*used));
-	if (!used)
+	if (!used) {
+		plan_free(&plan);
 		return -ENOMEM;
+	}
 
 	/* native ABI first so its block is the first the filter tests */
 	arches = (uint32_t)native | (sc->arches & cp_arch_compat_mask(native));
@@ -343,7 +622,7 @@ int cp_seccomp_build(const struct cp_policy *p, enum cp_arch native,
 				 cp_arch_name((enum cp_arch)bit), strerror(-rc));
 			break;
 		}
-		rc = add_rules(sc, ctx, (enum cp_arch)bit, def, used, diag);
+		rc = add_rules(sc, &plan, ctx, (enum cp_arch)bit, def, used, diag);
 		if (rc) {
 			seccomp_release(ctx);
 			break;
@@ -378,6 +657,7 @@ int cp_seccomp_build(const struct cp_policy *p, enum cp_arch native,
 		}
 	}
 	free(used);
+	plan_free(&plan);
 	if (rc)
 		return rc;
 

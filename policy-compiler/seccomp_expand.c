@@ -193,10 +193,9 @@ static int set_to_atoms(const struct iset *s, uint64_t max, unsigned arg, struct
 
 	if (s->n == 1 && s->v[0].lo == 0 && s->v[0].hi == max)
 		return atoms_push(a, true, SCMP_CMP_EQ, arg, 0, 0);
-	/* everything but one value: one NE instead of two ranges */
-	if (s->n == 2 && s->v[0].lo == 0 && s->v[1].hi == max &&
-	    s->v[0].hi + 2 == s->v[1].lo)
-		return atoms_push(a, false, SCMP_CMP_NE, arg, s->v[0].hi + 1, 0);
+	/* "everything but v" becomes two ranges, not SCMP_CMP_NE: libseccomp
+	 * 2.5.4 stores NE as a flipped EQ, and merging two such rules for one
+	 * syscall (a0 != 7 && a2 != 0, then a0 != 7 && a2 == 0) never returns */
 	for (size_t i = 0; i < s->n && !rc; i++) {
 		uint64_t lo = s->v[i].lo, hi = s->v[i].hi;
 
@@ -221,7 +220,7 @@ static int arg_atoms(const struct cp_sys_rule *r, unsigned arg, bool arg32,
 {
 	uint64_t max = arg32 ? UINT32_MAX : UINT64_MAX;
 	const struct cp_arg_cond *masked = NULL;
-	unsigned ncond = 0;
+	unsigned ncond = 0, nmasked = 0;
 	struct iset s = { 0 };
 	int rc;
 
@@ -229,21 +228,37 @@ static int arg_atoms(const struct cp_sys_rule *r, unsigned arg, bool arg32,
 		if (r->conds[i].arg != arg)
 			continue;
 		ncond++;
-		if (r->conds[i].op == CP_CMP_MASKED_EQ)
+		if (r->conds[i].op == CP_CMP_MASKED_EQ) {
 			masked = &r->conds[i];
+			nmasked++;
+		}
 	}
 	if (ncond == 0)
 		return atoms_push(a, true, SCMP_CMP_EQ, arg, 0, 0);
 	if (masked) {
-		uint64_t mask = masked->mask & max, val = masked->value;
+		uint64_t mask = 0, val = 0;
 
-		if (ncond > 1) {
+		/* masked tests combine into one; ranges and masks do not */
+		if (nmasked != ncond) {
 			*bad = masked;
 			return -ENOTSUP;
 		}
-		/* bits outside the mask can never be set in (x & mask) */
-		if (val & ~mask)
-			return 0;
+		for (size_t i = 0; i < r->nconds; i++) {
+			const struct cp_arg_cond *c = &r->conds[i];
+			uint64_t m = c->mask & max;
+
+			if (c->arg != arg)
+				continue;
+			/* bits outside the mask can never be set in (x & mask) */
+			if (c->value & ~m)
+				return 0;
+			if ((val ^ c->value) & mask & m)
+				return 0;   /* two tests want one bit both ways */
+			mask |= m;
+			val |= c->value;
+		}
+		if (mask == 0)
+			return atoms_push(a, true, SCMP_CMP_EQ, arg, 0, 0);
 		return atoms_push(a, false, SCMP_CMP_MASKED_EQ, arg, mask, val);
 	}
 	rc = iset_push(&s, 0, max);

@@ -19,7 +19,9 @@
 #include "front.h"
 #include "util.h"
 
-#define CP_MAX_PATH_RULES 65536
+/* far above any real profile (Landlock rulesets have hundreds), low
+ * enough that the per-file duplicate checks stay cheap */
+#define CP_MAX_PATH_RULES 4096
 
 static const struct { const char *w; uint32_t acc; } fs_words[] = {
 	{ "read-only", CP_FS_READ }, { "ro", CP_FS_READ }, { "read", CP_FS_READ },
@@ -47,6 +49,7 @@ static bool looks_like_path(const struct ast_item *it)
 int cp_sema_filesystem(struct cp_ctx *c, const struct ast_section *s, struct cp_frag *f)
 {
 	struct cp_filesystem *fs = &f->p.fs;
+	_cleanup_free_ bool *fromvar = NULL;
 	int err = 0;
 
 	fs->present = true;
@@ -112,21 +115,55 @@ int cp_sema_filesystem(struct cp_ctx *c, const struct ast_section *s, struct cp_
 				err = -EINVAL;
 				continue;
 			}
-			if (fs->nrules >= CP_MAX_PATH_RULES) {
-				cp_item_error(c, it, "too many filesystem rules");
-				free(path);
-				return -EINVAL;
+			if ((acc & CP_FS_WRITE) && !(acc & CP_FS_TMPFS) && !strcmp(path, "/"))
+				cp_item_warn(c, it, "read-write / makes the whole file system writable%s",
+					     strchr(it->text, '$') ? " (was the command started from /?)" : "");
+			{
+				/* A path that only collides after variable expansion
+				 * ($CWD is /tmp, say) is not a mistake in the
+				 * profile: the later rule wins.  Literal duplicates
+				 * are reported by check.c. */
+				bool var = strchr(it->text, '$') != NULL;
+				size_t k;
+
+				for (k = 0; k < fs->nrules; k++)
+					if ((var || fromvar[k]) && !strcmp(fs->rules[k].path, path))
+						break;
+				if (k < fs->nrules) {
+					free(fs->rules[k].path);
+					fs->rules[k] = (struct cp_fs_rule){
+						.path = path, .access = acc, .optional = optional,
+						.audit = audit, .loc = it->loc,
+					};
+					fromvar[k] = true;
+					continue;
+				}
+				if (fs->nrules >= CP_MAX_PATH_RULES) {
+					cp_item_error(c, it, "too many filesystem rules");
+					free(path);
+					return -EINVAL;
+				}
+				nr = realloc(fs->rules, (fs->nrules + 1) * sizeof(*nr));
+				if (!nr) {
+					free(path);
+					return -ENOMEM;
+				}
+				fs->rules = nr;
+				{
+					bool *nv = realloc(fromvar, (fs->nrules + 1) * sizeof(*nv));
+
+					if (!nv) {
+						free(path);
+						return -ENOMEM;
+					}
+					fromvar = nv;
+				}
+				fromvar[fs->nrules] = var;
+				nr[fs->nrules++] = (struct cp_fs_rule){
+					.path = path, .access = acc, .optional = optional,
+					.audit = audit, .loc = it->loc,
+				};
 			}
-			nr = realloc(fs->rules, (fs->nrules + 1) * sizeof(*nr));
-			if (!nr) {
-				free(path);
-				return -ENOMEM;
-			}
-			fs->rules = nr;
-			nr[fs->nrules++] = (struct cp_fs_rule){
-				.path = path, .access = acc, .optional = optional,
-				.audit = audit, .loc = it->loc,
-			};
 		}
 		if (!any_path && !err && st->nitems) {
 			cp_item_error(c, &st->items[st->nitems - 1], "statement names no path");
@@ -139,6 +176,7 @@ int cp_sema_filesystem(struct cp_ctx *c, const struct ast_section *s, struct cp_
 int cp_sema_exec(struct cp_ctx *c, const struct ast_section *s, struct cp_frag *f)
 {
 	struct cp_exec *ex = &f->p.exec;
+	_cleanup_free_ bool *fromvar = NULL;
 	int err = 0;
 
 	ex->present = true;
@@ -199,20 +237,46 @@ int cp_sema_exec(struct cp_ctx *c, const struct ast_section *s, struct cp_frag *
 				err = rc;
 				continue;
 			}
-			if (ex->nrules >= CP_MAX_PATH_RULES) {
-				free(path);
-				cp_item_error(c, &st->items[j], "too many exec rules");
-				return -EINVAL;
+			{
+				/* as in filesystem: collisions made by variables
+				 * resolve to the later rule */
+				bool var = strchr(st->items[j].text, '$') != NULL;
+				size_t k;
+				bool *nv;
+
+				for (k = 0; k < ex->nrules; k++)
+					if ((var || fromvar[k]) && !strcmp(ex->rules[k].path, path))
+						break;
+				if (k < ex->nrules) {
+					free(ex->rules[k].path);
+					ex->rules[k] = (struct cp_exec_rule){
+						.path = path, .allow = allow, .audit = audit, .loc = st->items[j].loc,
+					};
+					fromvar[k] = true;
+					continue;
+				}
+				if (ex->nrules >= CP_MAX_PATH_RULES) {
+					free(path);
+					cp_item_error(c, &st->items[j], "too many exec rules");
+					return -EINVAL;
+				}
+				nr = realloc(ex->rules, (ex->nrules + 1) * sizeof(*nr));
+				if (!nr) {
+					free(path);
+					return -ENOMEM;
+				}
+				ex->rules = nr;
+				nv = realloc(fromvar, (ex->nrules + 1) * sizeof(*nv));
+				if (!nv) {
+					free(path);
+					return -ENOMEM;
+				}
+				fromvar = nv;
+				fromvar[ex->nrules] = var;
+				nr[ex->nrules++] = (struct cp_exec_rule){
+					.path = path, .allow = allow, .audit = audit, .loc = st->items[j].loc,
+				};
 			}
-			nr = realloc(ex->rules, (ex->nrules + 1) * sizeof(*nr));
-			if (!nr) {
-				free(path);
-				return -ENOMEM;
-			}
-			ex->rules = nr;
-			nr[ex->nrules++] = (struct cp_exec_rule){
-				.path = path, .allow = allow, .audit = audit, .loc = st->items[j].loc,
-			};
 		}
 	}
 	return err;

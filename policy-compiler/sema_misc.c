@@ -45,6 +45,7 @@ static int ns_bit_index(uint32_t bit)
 
 int cp_sema_namespaces(struct cp_ctx *c, const struct ast_section *s, struct cp_frag *f)
 {
+	uint32_t named = 0;
 	int err = 0;
 
 	f->p.ns.present = true;
@@ -109,19 +110,24 @@ int cp_sema_namespaces(struct cp_ctx *c, const struct ast_section *s, struct cp_
 				err = -EINVAL;
 				continue;
 			}
+			/* `all` then `share time` reads as "all but time": share
+			 * wins over all; naming one both ways is an error */
 			for (uint32_t bit = 1; bit & CP_NS_ALL; bit <<= 1) {
 				if (!(b & bit))
 					continue;
-				if ((share ? f->ns_add : f->ns_remove) & bit) {
+				if ((share ? named : f->ns_remove) & bit && (share || b != CP_NS_ALL)) {
 					cp_item_error(c, it, "namespace both unshared and shared in this section");
 					err = -EINVAL;
 					break;
 				}
 				if (share) {
 					f->ns_remove |= bit;
+					f->ns_add &= ~bit;
 					f->ns_remove_loc[ns_bit_index(bit)] = it->loc;
-				} else {
+				} else if (!(f->ns_remove & bit)) {
 					f->ns_add |= bit;
+					if (b != CP_NS_ALL)
+						named |= bit;
 					f->ns_add_loc[ns_bit_index(bit)] = it->loc;
 				}
 			}
@@ -244,13 +250,24 @@ int cp_sema_devices(struct cp_ctx *c, const struct ast_section *s, struct cp_fra
 			err = -EINVAL;
 			continue;
 		}
-		for (size_t k = 0; k < dv->nrules; k++)
-			if (dv->rules[k].type == r.type && dv->rules[k].major == r.major &&
-			    dv->rules[k].minor == r.minor) {
-				cp_item_error(c, &st->items[2], "device %c %s listed twice (first at line %u)",
-					      r.type, st->items[2].text, dv->rules[k].loc.line);
-				err = -EINVAL;
-			}
+		{
+			bool dup = false;
+
+			for (size_t k = 0; k < dv->nrules && !dup; k++)
+				if (dv->rules[k].type == r.type && dv->rules[k].major == r.major &&
+				    dv->rules[k].minor == r.minor) {
+					cp_item_error(c, &st->items[2], "device %c %s listed twice (first at line %u)",
+						      r.type, st->items[2].text, dv->rules[k].loc.line);
+					err = -EINVAL;
+					dup = true;
+				}
+			if (dup)
+				continue;
+		}
+		if (dv->nrules >= 1024) {
+			cp_item_error(c, kw, "too many device rules");
+			return -EINVAL;
+		}
 		nr = realloc(dv->rules, (dv->nrules + 1) * sizeof(*nr));
 		if (!nr)
 			return -ENOMEM;
@@ -397,12 +414,19 @@ int cp_sema_limits(struct cp_ctx *c, const struct ast_section *s, struct cp_frag
 			err = -EINVAL;
 			continue;
 		}
-		for (size_t k = 0; k < p->nrlimits; k++)
-			if (p->rlimits[k].resource == res) {
-				cp_item_error(c, kw, "limit '%s' given twice (first at line %u)", kw->text,
-					      p->rlimits[k].loc.line);
-				err = -EINVAL;
-			}
+		{
+			bool dup = false;
+
+			for (size_t k = 0; k < p->nrlimits && !dup; k++)
+				if (p->rlimits[k].resource == res) {
+					cp_item_error(c, kw, "limit '%s' given twice (first at line %u)", kw->text,
+						      p->rlimits[k].loc.line);
+					err = -EINVAL;
+					dup = true;
+				}
+			if (dup)
+				continue;
+		}
 		nr = realloc(p->rlimits, (p->nrlimits + 1) * sizeof(*nr));
 		if (!nr)
 			return -ENOMEM;

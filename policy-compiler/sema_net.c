@@ -142,6 +142,13 @@ static int family_stmt(struct cp_ctx *c, const struct ast_stmt *st, struct cp_ne
 
 		if (!cp_item_plain(c, it, "an address family"))
 			return -EINVAL;
+		if (isdigit((unsigned char)it->text[0])) {
+			if (cp_parse_u64(it->text, &v) || v >= 64) {
+				cp_item_error(c, it, "address family number must be below 64");
+				return -EINVAL;
+			}
+			goto have;
+		}
 		if (!strncmp(it->text, "AF_", 3)) {
 			snprintf(name, sizeof(name), "%s", it->text);
 		} else {
@@ -153,6 +160,7 @@ static int family_stmt(struct cp_ctx *c, const struct ast_stmt *st, struct cp_ne
 			cp_item_error(c, it, "unknown address family '%s'", it->text);
 			return -EINVAL;
 		}
+have:
 		for (k = 0; k < net->nfamilies; k++)
 			if (net->families[k] == v) {
 				cp_item_error(c, it, "address family '%s' listed twice", it->text);

@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <seccomp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,7 +22,7 @@
 #include "front.h"
 #include "util.h"
 
-#define CP_MAX_SYS_RULES 65536
+#define CP_MAX_SYS_RULES 16384
 
 static const struct { const char *name; uint32_t bit; uint32_t scmp; } arch_tab[] = {
 	{ "x86_64", CP_ARCH_X86_64, SCMP_ARCH_X86_64 },
@@ -38,7 +39,7 @@ static uint32_t resolves_on(const char *name, uint32_t arches)
 
 	for (size_t i = 0; i < NARCH; i++)
 		if ((arches & arch_tab[i].bit) &&
-		    seccomp_syscall_resolve_name_arch(arch_tab[i].scmp, name) != __NR_SCMP_ERROR)
+		    seccomp_syscall_resolve_name_arch(arch_tab[i].scmp, name) >= 0)
 			found |= arch_tab[i].bit;
 	return found;
 }
@@ -93,6 +94,11 @@ static int fold_expr(struct cp_ctx *c, const struct ast_expr *e, uint64_t *out)
 		if (rc && cp_const_lookup(t->text, &x)) {
 			if (t->text[0] >= '0' && t->text[0] <= '9')
 				cp_diag_report(c->d, CP_SEV_ERROR, t->loc, t->span, "bad number '%s'", t->text);
+			else if (c->d->errors < (c->d->max_errors ? c->d->max_errors : 20) &&
+				 cp_const_suggest(t->text))
+				cp_diag_report(c->d, CP_SEV_ERROR, t->loc, t->span,
+					       "unknown constant '%s'; did you mean '%s'?", t->text,
+					       cp_const_suggest(t->text));
 			else
 				cp_diag_report(c->d, CP_SEV_ERROR, t->loc, t->span, "unknown constant '%s'", t->text);
 			return -EINVAL;
@@ -108,6 +114,26 @@ static int sort_u64(const void *a, const void *b)
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+static int cmp_cond(const void *pa, const void *pb)
+{
+	const struct cp_arg_cond *a = pa, *b = pb;
+
+	if (a->arg != b->arg)
+		return a->arg < b->arg ? -1 : 1;
+	if (a->op != b->op)
+		return a->op < b->op ? -1 : 1;
+	if (a->value != b->value)
+		return a->value < b->value ? -1 : 1;
+	if (a->mask != b->mask)
+		return a->mask < b->mask ? -1 : 1;
+	if (a->nset != b->nset)
+		return a->nset < b->nset ? -1 : 1;
+	for (size_t i = 0; i < a->nset; i++)
+		if (a->set[i] != b->set[i])
+			return a->set[i] < b->set[i] ? -1 : 1;
+	return 0;
 }
 
 static int lower_cond(struct cp_ctx *c, const char *sys, const struct ast_cond *ac,
@@ -182,15 +208,50 @@ struct rule_mods {
 	uint32_t hot;
 };
 
+/* The closest syscall name on the given arches, for "did you mean". */
+static char *suggest_syscall(const char *name, uint32_t arches)
+{
+	char *best = NULL;
+	size_t bd = SIZE_MAX;
+
+	for (size_t a = 0; a < NARCH; a++) {
+		if (!(arches & arch_tab[a].bit))
+			continue;
+		/* syscall numbers are dense below 1024 on every supported ABI */
+		for (int nr = 0; nr < 1024; nr++) {
+			int num = arch_tab[a].bit == CP_ARCH_X32 ? nr | 0x40000000 : nr;
+			char *n = seccomp_syscall_resolve_num_arch(arch_tab[a].scmp, num);
+			size_t d;
+
+			if (n && cp_is_typo_of(name, n, &d) && d < bd) {
+				free(best);
+				best = n;
+				bd = d;
+				continue;
+			}
+			free(n);
+		}
+	}
+	return best;
+}
+
 static int check_name(struct cp_ctx *c, const struct ast_item *it, const char *name, uint32_t arches)
 {
 	uint32_t ok = resolves_on(name, arches);
 
 	if (ok == 0) {
+		/* suggestions cost a scan of the syscall table: only for the
+		 * errors that will be shown */
+		unsigned shown = c->d->max_errors ? c->d->max_errors : 20;
+		_cleanup_free_ char *sug = c->d->errors < shown ? suggest_syscall(name, arches) : NULL;
+		char hint[96] = "";
+
+		if (sug)
+			snprintf(hint, sizeof(hint), "; did you mean '%s'?", sug);
 		if (arches == CP_ARCH_X86_64 || arches == CP_ARCH_AARCH64)
-			cp_item_error(c, it, "unknown syscall '%s' on %s", name, arch_name(arches));
+			cp_item_error(c, it, "unknown syscall '%s' on %s%s", name, arch_name(arches), hint);
 		else
-			cp_item_error(c, it, "unknown syscall '%s' on every architecture of the profile", name);
+			cp_item_error(c, it, "unknown syscall '%s' on every architecture of the profile%s", name, hint);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < NARCH; i++)
@@ -253,6 +314,12 @@ static int add_target(struct cp_ctx *c, struct cp_frag *f, const struct ast_item
 	rc = check_name(c, it, it->text, arches);
 	if (rc)
 		return rc;
+	if (m->act.kind == CP_ACT_NOTIFY && cp_sys_has_ptr_args(it->text))
+		/* the memory behind a pointer can change between the
+		 * supervisor's check and the kernel's use of it */
+		cp_item_warn(c, it, "notify on %s: a supervisor must not decide on what its pointer "
+			     "arguments point to (they can change after the check); use filesystem, exec "
+			     "or network rules for that", it->text);
 	if (it->kind == AI_WORD) {
 		r = (struct cp_sys_rule){ .action = m->act, .hot = m->hot, .loc = it->loc };
 		r.name = strdup(it->text);
@@ -286,6 +353,9 @@ static int add_target(struct cp_ctx *c, struct cp_frag *f, const struct ast_item
 				return rc;
 			}
 		}
+		/* canonical order (by argument, then operator): a conjunction
+		 * does not depend on it, and equal rules become comparable */
+		qsort(r.conds, r.nconds, sizeof(*r.conds), cmp_cond);
 		rc = add_rule(c, f, &r, false);
 		if (rc) {
 			cp_sys_rule_free(&r);

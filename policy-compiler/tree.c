@@ -35,6 +35,8 @@ static const char *const feat_names[CP_FEAT_COUNT] = {
 	[CP_FEAT_PRIV_ATTEMPT]     = "priv_attempt",
 	[CP_FEAT_PROT_EXEC]        = "prot_exec",
 	[CP_FEAT_DENIED]           = "denied",
+	[CP_FEAT_EXEC_SOCKET]      = "exec_socket",
+	[CP_FEAT_UNLINK_OLD]       = "unlink_old",
 };
 
 const char *cp_feat_name(unsigned feat)

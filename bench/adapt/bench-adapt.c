@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: MIT
+/*
+ * bench-adapt - what adaptive containment costs, measured side by side
+ * in one run (the machine is noisy: only ratios and deltas mean anything).
+ *
+ *  1. Per-operation cost for a process OUTSIDE every sandbox while a
+ *     sandbox is being observed: getppid, openat+close, fork+wait, and
+ *     4 KiB appends (a newly dirtied page each), with the observers
+ *     attached vs detached, interleaved round by round.
+ *  2. Slowdown of a syscall-heavy workload INSIDE an observed sandbox
+ *     (find + cat + tar over /usr/include), with the observers and the
+ *     model on vs off, interleaved.
+ *  3. Size of every adaptive program after verification (instructions
+ *     translated, verified), and the kernel's own run-time accounting
+ *     (kernel.bpf_stats_enabled) per program over part 2.
+ *
+ *   bench-adapt [--rounds N] [--model FILE]
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/magic.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "adapt.h"
+#include "compart.skel.h"
+
+#define SKIP 77
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* ---- operations measured outside the sandbox ---------------------------- */
+
+static double op_getppid(int iters)
+{
+	uint64_t t = now_ns();
+
+	for (int i = 0; i < iters; i++)
+		syscall(SYS_getppid);
+	return (double)(now_ns() - t) / iters;
+}
+
+static double op_openat(int iters)
+{
+	uint64_t t = now_ns();
+
+	for (int i = 0; i < iters; i++) {
+		int fd = openat(AT_FDCWD, "/etc/hostname", O_RDONLY | O_CLOEXEC);
+
+		if (fd >= 0)
+			close(fd);
+	}
+	return (double)(now_ns() - t) / iters;
+}
+
+static double op_fork(int iters)
+{
+	uint64_t t = now_ns();
+
+	for (int i = 0; i < iters; i++) {
+		pid_t p = fork();
+
+		if (p == 0)
+			_exit(0);
+		if (p > 0)
+			waitpid(p, NULL, 0);
+	}
+	return (double)(now_ns() - t) / iters;
+}
+
+static char scratch_file[64];
+
+static double op_write(int iters)
+{
+	static char page[4096];
+	int fd = open(scratch_file, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	uint64_t t;
+
+	if (fd < 0)
+		return -1;
+	t = now_ns();
+	for (int i = 0; i < iters; i++)
+		if (pwrite(fd, page, sizeof(page), (off_t)i * (off_t)sizeof(page)) < 0)
+			break;
+	t = now_ns() - t;
+	close(fd);
+	return (double)t / iters;
+}
+
+/* ---- workload inside the sandbox ------------------------------------------ */
+
+static double run_workload(int cgfd, const char *tmpdir)
+{
+	char cmd[512];
+	uint64_t t = now_ns();
+	pid_t p = fork();
+	int st;
+
+	if (p == 0) {
+		int fd = openat(cgfd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+
+		if (fd < 0 || write(fd, "0", 1) != 1)
+			_exit(125);
+		close(fd);
+		snprintf(cmd, sizeof(cmd),
+			 "find /usr/include -type f -name '*.h' | head -1500 | xargs cat > /dev/null; "
+			 "tar -cf %s/w.tar -C /usr/include linux asm-generic 2>/dev/null; "
+			 "for i in 1 2 3 4 5 6 7 8; do cp %s/w.tar %s/w$i.tar; done; rm -f %s/w*.tar",
+			 tmpdir, tmpdir, tmpdir, tmpdir);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	if (p < 0 || waitpid(p, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
+		return -1;
+	return (double)(now_ns() - t) / 1e6;
+}
+
+static const char *cgroup2_root(void)
+{
+	static const char *const cand[] = { "/sys/fs/cgroup/unified", "/sys/fs/cgroup" };
+	struct statfs sf;
+
+	for (size_t i = 0; i < 2; i++)
+		if (statfs(cand[i], &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC)
+			return cand[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const char *model = NULL, *root;
+	int rounds = 7;
+	struct compart_bpf *skel = NULL;
+	struct cp_adapt_links links = { 0 };
+	struct cp_adapt_fds fds;
+	struct cp_tree tree = { 0 };
+	struct bpf_program *p;
+	char cgpath[256] = "", tmpdir[] = "/var/tmp/compart-bench.XXXXXX", why[256];
+	int cgfd = -1, rc = 1, stats_fd = -1;
+	uint64_t cgid;
+	const uint32_t sid = 1000;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--rounds") && i + 1 < argc)
+			rounds = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--model") && i + 1 < argc)
+			model = argv[++i];
+		else {
+			fprintf(stderr, "usage: bench-adapt [--rounds N] [--model FILE]\n");
+			return 2;
+		}
+	}
+	if (rounds < 3 || rounds > 101)
+		rounds = 7;
+	if (geteuid() != 0) {
+		printf("SKIP: needs root (BPF, cgroups)\n");
+		return SKIP;
+	}
+	root = cgroup2_root();
+	if (!root) {
+		printf("SKIP: no cgroup v2 hierarchy\n");
+		return SKIP;
+	}
+	if (model) {
+		struct cp_diag d;
+
+		cp_diag_init(&d, stderr);
+		if (cp_tree_load(model, &d, &tree)) {
+			cp_diag_fini(&d);
+			return 1;
+		}
+		cp_diag_fini(&d);
+	}
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	snprintf(scratch_file, sizeof(scratch_file), "%s/pages", tmpdir);
+	snprintf(cgpath, sizeof(cgpath), "%s/compart-bench-%d", root, (int)getpid());
+	if (mkdir(cgpath, 0755) || (cgfd = open(cgpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		perror(cgpath);
+		cgpath[0] = '\0';
+		goto out;
+	}
+	{
+		struct stat st;
+
+		fstat(cgfd, &st);
+		cgid = st.st_ino;
+	}
+
+	skel = compart_bpf__open();
+	if (!skel)
+		goto out;
+	bpf_object__for_each_program(p, skel->obj)
+		bpf_program__set_autoload(p, cp_adapt_is_prog(bpf_program__name(p)) &&
+					     !cp_adapt_is_lsm_prog(bpf_program__name(p)));
+	if (compart_bpf__load(skel)) {
+		fprintf(stderr, "load: %s\n", strerror(errno));
+		goto out;
+	}
+	cp_adapt_fds_from_obj(skel->obj, &fds);
+	{
+		struct cp_sandbox sb = { .id = sid, .errno_deny = EPERM, .cgroup_id = cgid };
+		struct cp_adapt_cfg cfg = { .eval_every = 64, .window_ms = 2000,
+					    .tree = model ? &tree : NULL };
+
+		if (bpf_map_update_elem(fds.sandboxes, &cgid, &sb, BPF_NOEXIST) ||
+		    cp_adapt_sandbox_setup(&fds, sid, &cfg)) {
+			fprintf(stderr, "sandbox setup: %s\n", strerror(errno));
+			goto out;
+		}
+	}
+	/* the cgroup hooks stay on the sandbox's cgroup throughout: they
+	 * never run for a process outside it */
+	if (cp_adapt_attach_cgroup(skel->obj, cgfd, &links, why, sizeof(why))) {
+		fprintf(stderr, "%s\n", why);
+		goto out;
+	}
+	unsigned cg_links = links.n;
+
+	/* ---- 1. outside the sandbox ------------------------------------- */
+	static const struct {
+		const char *name;
+		double (*fn)(int);
+		int iters;
+	} ops[] = {
+		{ "getppid", op_getppid, 200000 },
+		{ "openat+close", op_openat, 50000 },
+		{ "pwrite 4KiB new page", op_write, 20000 },
+		{ "fork+exit+wait", op_fork, 400 },
+	};
+	enum { NOPS = sizeof(ops) / sizeof(ops[0]) };
+	double on[NOPS][101], off[NOPS][101];
+
+	printf("== per-operation cost outside every sandbox, observers attached vs not "
+	       "(%d interleaved rounds, medians)\n", rounds);
+	for (int r = 0; r < rounds; r++) {
+		for (int att = 0; att < 2; att++) {
+			bool attach = (r + att) % 2;   /* alternate which goes first */
+			if (attach) {
+				if (cp_adapt_attach_global(skel->obj, &links, why, sizeof(why))) {
+					fprintf(stderr, "%s\n", why);
+					goto out;
+				}
+			}
+			for (int k = 0; k < NOPS; k++)
+				(attach ? on : off)[k][r] = ops[k].fn(ops[k].iters);
+			if (attach) {
+				while (links.n > cg_links)
+					bpf_link__destroy(links.l[--links.n]);
+			}
+		}
+	}
+	for (int k = 0; k < NOPS; k++) {
+		double a = median(on[k], rounds), b = median(off[k], rounds);
+
+		printf("  %-22s off %9.1f ns  on %9.1f ns  delta %+7.1f ns  ratio %.3f\n", ops[k].name,
+		       b, a, a - b, a / b);
+	}
+
+	/* ---- 2. inside the sandbox --------------------------------------- */
+	double w_on[101], w_off[101];
+	int wr = rounds < 5 ? rounds : 5;
+	struct cp_adapt_state st0, st1;
+
+	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	printf("== workload in the sandbox (find+cat+tar+cp over /usr/include), observers+model "
+	       "on vs off (%d interleaved rounds, medians)\n", wr);
+	run_workload(cgfd, tmpdir);   /* warm the page cache */
+	cp_adapt_state_read(&fds, sid, &st0);
+	for (int r = 0; r < wr; r++) {
+		for (int att = 0; att < 2; att++) {
+			bool attach = (r + att) % 2;
+			struct cp_adapt_state off_state = { 0 };
+			struct cp_adapt_cfg cfg = { .eval_every = 64, .window_ms = 2000,
+						    .tree = model ? &tree : NULL };
+
+			if (attach) {
+				cp_adapt_sandbox_setup(&fds, sid, &cfg);
+				if (cp_adapt_attach_global(skel->obj, &links, why, sizeof(why))) {
+					fprintf(stderr, "%s\n", why);
+					goto out;
+				}
+			} else {
+				/* observers off: not attached, and the cgroup hooks
+				 * find no adaptive state */
+				bpf_map_update_elem(fds.state, &sid, &off_state, BPF_ANY);
+			}
+			(attach ? w_on : w_off)[r] = run_workload(cgfd, tmpdir);
+			if (attach) {
+				cp_adapt_state_read(&fds, sid, &st1);
+				while (links.n > cg_links)
+					bpf_link__destroy(links.l[--links.n]);
+			}
+		}
+	}
+	{
+		double a = median(w_on, wr), b = median(w_off, wr);
+
+		printf("  workload               off %9.1f ms  on %9.1f ms  ratio %.3f "
+		       "(last observed run: %llu events, %u tightenings)\n", b, a, a / b,
+		       (unsigned long long)st1.events, st1.tightenings);
+	}
+
+	/* ---- 3. program sizes and kernel-measured run time ---------------- */
+	printf("== adaptive programs after verification (run time: kernel.bpf_stats over "
+	       "parts 1-2%s)\n", stats_fd < 0 ? ", unavailable" : "");
+	bpf_object__for_each_program(p, skel->obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(p);
+
+		if (fd < 0 || !cp_adapt_is_prog(bpf_program__name(p)))
+			continue;
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		printf("  %-22s %5u insns translated, %6u verified, jited %5u B", bpf_program__name(p),
+		       info.xlated_prog_len / 8, info.verified_insns, info.jited_prog_len);
+		if (info.run_cnt)
+			printf(", %8llu runs, %6.0f ns/run", (unsigned long long)info.run_cnt,
+			       (double)info.run_time_ns / (double)info.run_cnt);
+		printf("\n");
+	}
+	rc = 0;
+out:
+	if (stats_fd >= 0)
+		close(stats_fd);
+	cp_adapt_links_destroy(&links);
+	if (skel) {
+		bpf_map_delete_elem(bpf_map__fd(skel->maps.cp_sandboxes), &cgid);
+		compart_bpf__destroy(skel);
+	}
+	if (cgfd >= 0)
+		close(cgfd);
+	if (cgpath[0])
+		rmdir(cgpath);
+	unlink(scratch_file);
+	rmdir(tmpdir);
+	cp_tree_free(&tree);
+	return rc;
+}

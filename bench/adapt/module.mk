@@ -1,0 +1,16 @@
+# bench/adapt: the cost of adaptive containment (bench/adapt/bench-adapt.c):
+# outside-the-sandbox per-operation deltas, in-sandbox workload slowdown,
+# program sizes after verification.  Needs root; side by side, one run.
+ADAPT_BENCH := $(BUILD)/bench/adapt/bench-adapt
+
+$(ADAPT_BENCH): $(BUILD)/obj/bench/adapt/bench-adapt.o $(BUILD)/obj/launcher/adapt.o $(BUILD)/obj/launcher/audit.o $(LIBCOMPART)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $(notdir $@)")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBCOMPART_LIBS) $(LIBS_BPF)
+
+.PHONY: bench-adapt
+bench-adapt: $(ADAPT_BENCH)
+	$(ADAPT_BENCH) --rounds 7 --model $(TOP)/profiles/models/default.tree
+
+ALL += $(ADAPT_BENCH)
+BENCH += bench-adapt

@@ -1,0 +1,77 @@
+#!/bin/bash
+# Launch latency: compart-run vs bare /bin/true, unshare, bwrap, firejail,
+# all in ONE hyperfine run (the machine is shared and noisy: only ratios
+# measured side by side mean anything).  Also page faults per launch
+# (getrusage of the waited-for process tree).
+#
+#   RUNS=100 WARMUP=10 bench/launch/launch.sh     (results in $BUILD/bench/)
+set -u
+TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+BUILD=${BUILD:-$TOP/build}
+RUN=$BUILD/compart-run
+RUNS=${RUNS:-100}
+WARMUP=${WARMUP:-10}
+OUT=$BUILD/bench
+mkdir -p "$OUT"
+command -v hyperfine >/dev/null || { echo "bench-launch: hyperfine missing (make deps)"; exit 1; }
+
+CACHE=$(mktemp -d /tmp/cr-bench.XXXXXX)
+trap 'rm -rf "$CACHE"' EXIT
+cd "$CACHE"   # $CWD of the default profile: a scratch directory
+
+# Two profiles: the shipped `default` (every layer it asks for, BPF
+# included) and the launcher's test profile `basic` (all namespaces, the
+# mount view, seccomp, Landlock, no BPF layers: the launcher's own path).
+mkdir -p "$CACHE/scratch"
+CORE=(--profile "$TOP/tests/launcher/profiles/basic.profile" -D "SCRATCH=$CACHE/scratch"
+      -D "PROBEDIR=$BUILD/tests/launcher")
+"$RUN" --cache-dir "$CACHE" "${CORE[@]}" -- /bin/true || exit 1
+cmds=(/bin/true "$RUN --cache-dir $CACHE ${CORE[*]} -- /bin/true" "$RUN --no-cache ${CORE[*]} -- /bin/true")
+names=(bare compart-run compart-run-nocache)
+if "$RUN" --cache-dir "$CACHE" -- /bin/true >/dev/null 2>"$CACHE/err"; then
+	cmds+=("$RUN --cache-dir $CACHE -- /bin/true"); names+=(compart-run-default)
+else
+	echo "bench-launch: the default profile does not run here:"; sed 's/^/    /' "$CACHE/err"
+fi
+cmds+=("unshare -Urpf --mount-proc /bin/true" "unshare -Urpfnimu --mount-proc /bin/true")
+names+=(unshare unshare-all)
+if command -v bwrap >/dev/null; then
+	cmds+=("bwrap --unshare-all --ro-bind / / --dev /dev --proc /proc /bin/true"); names+=(bwrap)
+fi
+if command -v firejail >/dev/null && firejail --quiet --noprofile /bin/true >/dev/null 2>&1; then
+	cmds+=("firejail --quiet --noprofile /bin/true"); names+=(firejail)
+fi
+args=()
+for i in "${!cmds[@]}"; do args+=(-n "${names[$i]}" "${cmds[$i]}"); done
+
+hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-json "$OUT/launch.json" "${args[@]}" >"$OUT/launch.txt" 2>&1 ||
+	{ cat "$OUT/launch.txt"; exit 1; }
+
+python3 - "$OUT/launch.json" "$RUNS" "${names[@]}" -- "${cmds[@]}" <<'PY'
+import json, os, resource, shlex, statistics, subprocess, sys
+path, runs = sys.argv[1], int(sys.argv[2])
+sep = sys.argv.index("--")
+names, cmds = sys.argv[3:sep], sys.argv[sep + 1:]
+res = {r["command"]: r for r in json.load(open(path))["results"]}
+med = {n: statistics.median(res[n]["times"]) * 1e3 for n in names}
+
+def faults(cmd, n=20):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_minflt
+    for _ in range(n):
+        subprocess.run(shlex.split(cmd), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return (resource.getrusage(resource.RUSAGE_CHILDREN).ru_minflt - before) / n
+
+print(f"launch latency, median of {runs} runs (hyperfine -N), same run:")
+print(f"  {'command':22} {'median ms':>9} {'x bare':>7} {'faults':>7}")
+for n, c in zip(names, cmds):
+    print(f"  {n:22} {med[n]:9.2f} {med[n] / med['bare']:7.2f} {faults(c):7.0f}")
+cr = med["compart-run"]
+print("compart-run = the launcher test profile (all namespaces, mount view, seccomp, Landlock)")
+print(f"compart-run / unshare -Urpf = {cr / med['unshare']:.2f}  (target <= 1.0)")
+print(f"compart-run / unshare -Urpfnimu = {cr / med['unshare-all']:.2f}")
+if "bwrap" in med:
+    print(f"compart-run / bwrap         = {cr / med['bwrap']:.2f}  (target <= 0.5)")
+print(f"compart-run cached / compiled at launch = {cr / med['compart-run-nocache']:.2f}")
+if "compart-run-default" in med:
+    print(f"default profile (with its BPF layers) / test profile = {med['compart-run-default'] / cr:.2f}")
+PY

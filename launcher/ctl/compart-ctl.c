@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: MIT
+/*
+ * compart-ctl - operator commands for running sandboxes.
+ *
+ *   compart-ctl status                 every running sandbox: id, cgroup,
+ *                                      containment level, adaptive counters
+ *   compart-ctl set-level SANDBOX N    set the containment level of sandbox
+ *                                      SANDBOX (its number, "sandbox N" in
+ *                                      the audit log) to N (0..3)
+ *
+ * The model only ever raises a level; lowering it is this explicit,
+ * operator-only action (root: it writes the pinned BPF maps under
+ * /sys/fs/bpf/compart).  Lowering also clears the sandbox's feature
+ * window, so the model judges only what happens afterwards.  A level lowered from a frozen one does not thaw
+ * the cgroup by itself: write 0 to its cgroup.freeze (the path is in the
+ * audit log's cgroup layer event).
+ */
+#include <errno.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <linux/types.h>
+
+#include "adapt.h"
+
+#define EXIT_USAGE 2
+#define EXIT_FAIL  125
+
+static const char *pin_root(void)
+{
+	const char *r = getenv("COMPART_BPF_PIN_ROOT");
+
+	return r && *r ? r : "/sys/fs/bpf/compart";
+}
+
+/* One set of pinned maps per loaded object version (v<ABI>-<hash>). */
+static int for_each_pin_dir(int (*fn)(const char *dir, void *ctx), void *ctx)
+{
+	char pat[512];
+	glob_t g;
+	int rc = -ENOENT;
+
+	snprintf(pat, sizeof(pat), "%s/v*", pin_root());
+	if (glob(pat, 0, NULL, &g))
+		return -ENOENT;
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		rc = fn(g.gl_pathv[i], ctx);
+		if (rc <= 0 && rc != -ENOENT)
+			break;
+	}
+	globfree(&g);
+	return rc;
+}
+
+static int open_map(const char *dir, const char *name)
+{
+	char p[600];
+
+	snprintf(p, sizeof(p), "%s/maps/%s", dir, name);
+	return bpf_obj_get(p);
+}
+
+static int status_dir(const char *dir, void *ctx)
+{
+	int sbfd = open_map(dir, "cp_sandboxes"), stfd = open_map(dir, "cp_adapt_st");
+	uint64_t key, next, *prev = NULL;
+	unsigned *count = ctx;
+
+	if (sbfd < 0)
+		return -ENOENT;
+	while (bpf_map_get_next_key(sbfd, prev, &next) == 0) {
+		struct cp_sandbox sb;
+		struct cp_adapt_state st;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(sbfd, &key, &sb))
+			continue;
+		(*count)++;
+		printf("sandbox %u  cgroup %llu  level %u  forbid %#x", sb.id,
+		       (unsigned long long)key, sb.level, sb.forbid_at[sb.level & 3]);
+		if (stfd >= 0 && bpf_map_lookup_elem(stfd, &sb.id, &st) == 0 &&
+		    (st.flags & CP_ADAPT_F_ENABLED)) {
+			uint32_t v[CP_FEAT_COUNT];
+
+			cp_adapt_window(&st, v);
+			printf("  adapt: %s, %llu events, %u tightenings\n    window:",
+			       (st.flags & CP_ADAPT_F_TREE) ? "model loaded" : "observing",
+			       (unsigned long long)st.events, st.tightenings);
+			for (unsigned i = 0; i < CP_FEAT_COUNT; i++)
+				if (v[i])
+					printf(" %s=%u", cp_feat_name(i), v[i]);
+		}
+		printf("\n");
+	}
+	if (stfd >= 0)
+		close(stfd);
+	close(sbfd);
+	return 1;
+}
+
+struct setlevel {
+	uint32_t sid, level;
+	int old;
+	bool found;
+};
+
+static int setlevel_dir(const char *dir, void *ctx)
+{
+	struct setlevel *s = ctx;
+	int fd = open_map(dir, "cp_sandboxes"), stfd;
+	uint64_t cgid;
+	int rc;
+
+	if (fd < 0)
+		return -ENOENT;
+	stfd = open_map(dir, "cp_adapt_st");
+	rc = cp_adapt_find_sandbox(fd, s->sid, &cgid);
+	if (!rc) {
+		rc = cp_adapt_set_level(fd, stfd, cgid, s->level);
+		if (rc >= 0) {
+			s->old = rc;
+			s->found = true;
+			rc = 0;
+		}
+	}
+	if (stfd >= 0)
+		close(stfd);
+	close(fd);
+	return rc;
+}
+
+static int parse_u32(const char *s, uint32_t max, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || v > max)
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: compart-ctl status\n"
+		   "       compart-ctl set-level SANDBOX LEVEL   (LEVEL 0..3; lowering is "
+		   "the operator's decision)\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "status")) {
+		unsigned n = 0;
+		int rc = for_each_pin_dir(status_dir, &n);
+
+		if (rc == -ENOENT || n == 0) {
+			printf("no running sandboxes (nothing pinned under %s)\n", pin_root());
+			return 0;
+		}
+		return 0;
+	}
+	if (argc == 4 && !strcmp(argv[1], "set-level")) {
+		struct setlevel s = { 0 };
+		int rc;
+
+		if (parse_u32(argv[2], CP_MAX_SANDBOXES - 1, &s.sid) ||
+		    parse_u32(argv[3], CP_MAX_LEVELS, &s.level)) {
+			fprintf(stderr, "compart-ctl: set-level SANDBOX (0..%d) LEVEL (0..%d)\n",
+				CP_MAX_SANDBOXES - 1, CP_MAX_LEVELS);
+			return EXIT_USAGE;
+		}
+		rc = for_each_pin_dir(setlevel_dir, &s);
+		if (!s.found) {
+			fprintf(stderr, "compart-ctl: no running sandbox %u%s%s\n", s.sid,
+				rc && rc != -ENOENT ? ": " : "", rc && rc != -ENOENT ? strerror(-rc) : "");
+			return EXIT_FAIL;
+		}
+		printf("sandbox %u: level %d -> %u\n", s.sid, s.old, s.level);
+		return 0;
+	}
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		usage(stdout);
+		return 0;
+	}
+	usage(stderr);
+	return EXIT_USAGE;
+}

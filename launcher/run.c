@@ -1,0 +1,567 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * run.c - the launch sequence, in the supervisor.
+ *
+ *   load profile -> audit "start" -> plan every layer (compile or fetch
+ *   the seccomp filter, probe Landlock) -> cgroup leaf -> pipes, pty ->
+ *   clone3 (namespaces, CLONE_INTO_CGROUP, pidfd) -> init sets up and says
+ *   READY -> layer: bpf / adapt attach -> "go" -> event loop (signals,
+ *   pty, reports, layer fds) -> init exits -> layer detach -> cgroup
+ *   removed -> audit "exit" -> exit with the command's status.
+ *
+ * Everything that depends on user input is checked before clone3, so bad
+ * input leaves nothing behind; after it, die() runs cp_run_cleanup().
+ */
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cr.h"
+#include "bpf.h"
+#include "adapt_run.h"
+
+/* struct clone_args, CLONE_ARGS_SIZE_VER2 (kernel 5.7) */
+struct cr_clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
+		 set_tid, set_tid_size, cgroup;
+};
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+static const int fwd_signals[] = {
+	SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT,
+};
+
+static struct cp_run *g_run;
+static struct cr_pty g_pty = { .master = -1, .slave = -1 };
+
+struct cr_outcome {
+	struct cr_report fail, exec, exit;
+	bool have_fail, have_exec, have_exit, have_ready;
+};
+
+static void die_cleanup(void)
+{
+	cr_pty_restore(&g_pty);
+	if (g_run)
+		cp_run_cleanup(g_run);
+}
+
+void cp_run_cleanup(struct cp_run *r)
+{
+	if (r->child_pidfd >= 0) {
+		siginfo_t si;
+
+		(void)syscall(SYS_pidfd_send_signal, r->child_pidfd, SIGKILL, NULL, 0);
+		(void)waitid(P_PIDFD, (id_t)r->child_pidfd, &si, WEXITED);
+		close(r->child_pidfd);
+		r->child_pidfd = -1;
+	}
+	/* layer: adapt detach - before the BPF layer closes the maps it uses */
+	cr_adapt_layer_detach(r, false);
+	/* layer: bpf detach */
+	cp_bpf_layer_detach(r);
+	/* layer: adapt detach */
+	cr_cgroup_remove(r);
+}
+
+struct cp_policy *cr_load_profile(const struct cp_run_opts *o)
+{
+	struct cp_load_opts lo = { 0 };
+	struct cp_policy *p = NULL;
+	struct cp_diag d;
+	const char *name = o->profile ? o->profile : "default";
+	int e;
+
+	if (o->ndefines)
+		lo.defines = o->defines;
+	cp_diag_init(&d, stderr);
+	e = cp_profile_load(name, &lo, &d, &p);
+	if (e < 0) {
+		unsigned errs = d.errors;
+
+		cp_diag_fini(&d);
+		if (!errs)
+			die("profile %s: %s", name, strerror(-e));
+		die("profile %s: %u error%s", name, errs, errs == 1 ? "" : "s");
+	}
+	cp_diag_fini(&d);
+	return p;
+}
+
+static void make_id(struct cp_run *r)
+{
+	uint32_t rnd = 0;
+
+	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
+		rnd = (uint32_t)getpid() * 2654435761u;
+	snprintf(r->id, sizeof(r->id), "cr-%d-%08x", (int)getpid(), rnd);
+}
+
+static void ns_names(uint32_t mask, char *buf, size_t n)
+{
+	static const char *const names[] = { "user", "pid", "mount", "net", "ipc", "uts",
+					     "cgroup", "time" };
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < 8; i++)
+		if (mask & (1u << i))
+			len += (size_t)snprintf(buf + len, n - len, "%s%s", len ? "," : "", names[i]);
+}
+
+static uint64_t clone_flags(uint32_t ns)
+{
+	uint64_t f = 0;
+
+	if (ns & CP_NS_USER)   f |= CLONE_NEWUSER;
+	if (ns & CP_NS_PID)    f |= CLONE_NEWPID;
+	if (ns & CP_NS_MOUNT)  f |= CLONE_NEWNS;
+	if (ns & CP_NS_NET)    f |= CLONE_NEWNET;
+	if (ns & CP_NS_IPC)    f |= CLONE_NEWIPC;
+	if (ns & CP_NS_UTS)    f |= CLONE_NEWUTS;
+	if (ns & CP_NS_CGROUP) f |= CLONE_NEWCGROUP;
+	/* CLONE_NEWTIME: unshared by the init, it applies to its children */
+	return f;
+}
+
+static void start_event(struct cp_run *r, bool plan_hit)
+{
+	struct json_object *o = json_object_new_object(), *cmd = json_object_new_array();
+	char hex[65];
+
+	cr_hex(r->policy->hash, 32, hex);
+	json_object_object_add(o, "profile", json_object_new_string(r->policy->name ? r->policy->name : ""));
+	json_object_object_add(o, "hash", json_object_new_string(hex));
+	for (int i = 0; i < r->opts->argc; i++)
+		json_object_array_add(cmd, json_object_new_string(r->opts->argv[i]));
+	json_object_object_add(o, "command", cmd);
+	json_object_object_add(o, "uid", json_object_new_int64(getuid()));
+	json_object_object_add(o, "pid", json_object_new_int64(getpid()));
+	json_object_object_add(o, "log_only", json_object_new_boolean(r->opts->log_only));
+	json_object_object_add(o, "plan", json_object_new_string(plan_hit ? "cache" : "compiled"));
+	cp_audit_emit(r->audit, "start", o);
+}
+
+/* ---- supervisor loop callbacks -------------------------------------- */
+
+static int on_signal(int fd, void *ctx)
+{
+	struct cp_run *r = ctx;
+	struct signalfd_siginfo si;
+
+	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGWINCH && g_pty.active) {
+			/* the kernel signals the pty's foreground group itself */
+			cr_pty_winch(&g_pty);
+			continue;
+		}
+		if (r->child_pidfd >= 0)
+			(void)syscall(SYS_pidfd_send_signal, r->child_pidfd, (int)si.ssi_signo, NULL, 0);
+	}
+	return 0;
+}
+
+static int on_child_exit(int fd, void *ctx)
+{
+	struct cp_run *r = ctx;
+
+	(void)fd;
+	cp_super_stop(&r->super);
+	return CP_SUPER_REMOVE;
+}
+
+static int read_report(int fd, struct cr_outcome *out)
+{
+	struct cr_report rep;
+	ssize_t n = cr_read_full(fd, &rep, sizeof(rep));
+
+	if (n == 0 || n == -EAGAIN)
+		return CP_SUPER_REMOVE;
+	if (n != (ssize_t)sizeof(rep))
+		return CP_SUPER_REMOVE;
+	rep.msg[sizeof(rep.msg) - 1] = '\0';
+	switch (rep.kind) {
+	case CR_REP_FAIL:
+		if (!out->have_fail)
+			out->fail = rep;
+		out->have_fail = true;
+		break;
+	case CR_REP_EXEC:
+		out->exec = rep;
+		out->have_exec = true;
+		break;
+	case CR_REP_EXIT:
+		out->exit = rep;
+		out->have_exit = true;
+		break;
+	case CR_REP_READY:
+		out->have_ready = true;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+struct report_ctx {
+	struct cp_run *r;
+	const struct cr_plan *pl;
+	struct cr_outcome *out;
+};
+
+static void report_layers(struct cp_run *r, const struct cr_plan *pl);
+
+static int on_report(int fd, void *ctx)
+{
+	struct report_ctx *c = ctx;
+	int ret = read_report(fd, c->out);
+
+	/* without the go handshake, READY arrives here: the layers the init
+	 * applied are reported once it says they are */
+	if (ret == 0 && c->out->have_ready) {
+		c->out->have_ready = false;
+		report_layers(c->r, c->pl);
+	}
+	return ret;
+}
+
+/* ---- the sequence -------------------------------------------------------- */
+
+static void plan_namespaces(struct cp_run *r, struct cr_plan *pl)
+{
+	const struct cp_policy *p = r->policy;
+
+	pl->ns = cp_layer_wanted(p, CP_LAYER_NAMESPACES) ? p->ns.mask : 0;
+	/* without privilege, every other namespace hangs off a user namespace */
+	if (pl->ns && geteuid() != 0)
+		pl->ns |= CP_NS_USER;
+	pl->mount_view = (pl->ns & CP_NS_MOUNT) && p->fs.present;
+	pl->uid = geteuid();
+	pl->gid = getegid();
+}
+
+static void plan_landlock(struct cp_run *r, struct cr_plan *pl)
+{
+	int err;
+	int abi = cr_landlock_abi(&err);
+
+	if (!cp_layer_wanted(r->policy, CP_LAYER_LANDLOCK))
+		return;
+	if (!abi) {
+		cp_layer_unavailable(r, CP_LAYER_LANDLOCK, "landlock_create_ruleset: %s%s",
+				     strerror(err), err == EOPNOTSUPP ? " (disabled at boot)" :
+				     err == ENOSYS ? " (kernel without CONFIG_SECURITY_LANDLOCK)" : "");
+		return;
+	}
+	pl->landlock_abi = abi;
+}
+
+static void report_layers(struct cp_run *r, const struct cr_plan *pl)
+{
+	const struct cp_policy *p = r->policy;
+	char buf[128];
+
+	if (pl->ns) {
+		ns_names(pl->ns, buf, sizeof(buf));
+		cp_layer_applied(r, CP_LAYER_NAMESPACES, "%s%s", buf,
+				 pl->mount_view ? ", filesystem view" : "");
+	} else {
+		cp_layer_skipped(r, CP_LAYER_NAMESPACES, p->layers[CP_LAYER_NAMESPACES] == CP_REQ_OFF ?
+				 "turned off by the profile" : "profile has no namespaces section");
+	}
+	if (pl->landlock_abi)
+		cp_layer_applied(r, CP_LAYER_LANDLOCK, "abi %d, %zu rules", pl->landlock_abi,
+				 cr_landlock_count(p, pl->landlock_abi));
+	else if (r->layer_state[CP_LAYER_LANDLOCK] == CP_LSTATE_PENDING)
+		cp_layer_skipped(r, CP_LAYER_LANDLOCK, "profile has no filesystem rules");
+	if (pl->nfilters > 1)
+		cp_layer_applied(r, CP_LAYER_SECCOMP, "%u instructions (%s), plus the %u-instruction "
+				 "tty filter", pl->filters[1].len, pl->seccomp_source, pl->filters[0].len);
+	else
+		cp_layer_skipped(r, CP_LAYER_SECCOMP, p->layers[CP_LAYER_SECCOMP] == CP_REQ_OFF ?
+				 "turned off by the profile (tty filter still installed)" :
+				 "profile has no syscalls section (tty filter still installed)");
+	if (r->cgroup_fd >= 0)
+		cp_layer_applied(r, CP_LAYER_CGROUP, "%s, id %llu", r->cgroup_path,
+				 (unsigned long long)r->cgroup_id);
+}
+
+/* Layers applied by the supervisor-side engineers' code: whatever is still
+ * pending here was not applied, and must not pass for applied. */
+static void check_supervisor_layers(struct cp_run *r)
+{
+	static const enum cp_layer ls[] = { CP_LAYER_BPF_LSM, CP_LAYER_CGROUP_BPF, CP_LAYER_ADAPT };
+
+	for (size_t i = 0; i < sizeof(ls) / sizeof(ls[0]); i++) {
+		enum cp_layer l = ls[i];
+
+		if (r->layer_state[l] != CP_LSTATE_PENDING)
+			continue;
+		if (!cp_layer_wanted(r->policy, l))
+			cp_layer_skipped(r, l, r->policy->layers[l] == CP_REQ_OFF ?
+					 "turned off by the profile" : "profile has no rules for it");
+		else
+			cp_layer_unavailable(r, l, "this build of compart-run cannot apply it");
+	}
+}
+
+static pid_t do_clone(struct cp_run *r, const struct cr_plan *pl)
+{
+	struct cr_clone_args ca = { 0 };
+	int pidfd = -1;
+	long pid;
+
+	ca.flags = clone_flags(pl->ns) | CLONE_PIDFD;
+	ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
+	ca.exit_signal = SIGCHLD;
+	if (r->cgroup_fd >= 0) {
+		ca.flags |= CLONE_INTO_CGROUP;
+		ca.cgroup = (uint64_t)r->cgroup_fd;
+	}
+	pid = syscall(SYS_clone3, &ca, sizeof(ca));
+	if (pid < 0 && errno == ENOSYS) {
+		/* clone3 missing (kernel < 5.3, or valgrind): clone(2), then
+		 * move the init into the cgroup before it is told to go on;
+		 * it runs only its own setup until then */
+		pid = syscall(SYS_clone, (unsigned long)(clone_flags(pl->ns) | CLONE_PIDFD | SIGCHLD),
+			      NULL, &pidfd, NULL, 0);
+		if (pid > 0 && r->cgroup_fd >= 0) {
+			char buf[32];
+
+			snprintf(buf, sizeof(buf), "%ld", pid);
+			if (cr_write_file_at(r->cgroup_fd, "cgroup.procs", buf) < 0) {
+				r->child_pid = (pid_t)pid;
+				r->child_pidfd = pidfd;
+				die_errno("moving the sandbox into %s", r->cgroup_path);
+			}
+		}
+	}
+	if (pid < 0) {
+		int e = errno;
+		char buf[128];
+
+		ns_names(pl->ns, buf, sizeof(buf));
+		errno = e;
+		die_errno("creating the sandbox (namespaces: %s)%s", buf,
+			  e == EPERM || e == ENOSPC ? " - are user namespaces disabled or exhausted?"
+			  : "");
+	}
+	if (pid == 0) {
+		cr_die_hook = NULL;
+		cr_init_main(pl);
+	}
+	r->child_pid = (pid_t)pid;
+	r->child_pidfd = pidfd;
+	return (pid_t)pid;
+}
+
+static int exit_code_of(struct cp_run *r, const struct cr_outcome *out, int init_status,
+			struct json_object *ev)
+{
+	int code;
+
+	if (out->have_fail) {
+		warnx_cr("%s%s%s", out->fail.msg, out->fail.err ? ": " : "",
+			 out->fail.err ? strerror(out->fail.err) : "");
+		json_object_object_add(ev, "error", json_object_new_string(out->fail.msg));
+		code = CR_EXIT_FAILURE;
+	} else if (out->have_exec) {
+		warnx_cr("%s: %s", out->exec.msg, strerror(out->exec.err));
+		json_object_object_add(ev, "exec_error", json_object_new_string(strerror(out->exec.err)));
+		code = out->exec.err == ENOENT ? CR_EXIT_NOTFOUND : CR_EXIT_CANNOT;
+	} else if (WIFEXITED(init_status)) {
+		code = WEXITSTATUS(init_status);
+		if (out->have_exit && WIFSIGNALED(out->exit.status))
+			json_object_object_add(ev, "signal", json_object_new_int(WTERMSIG(out->exit.status)));
+	} else if (WIFSIGNALED(init_status)) {
+		/* the init itself was killed (from outside the sandbox) */
+		code = 128 + WTERMSIG(init_status);
+		json_object_object_add(ev, "signal", json_object_new_int(WTERMSIG(init_status)));
+	} else {
+		code = CR_EXIT_FAILURE;
+	}
+	(void)r;
+	json_object_object_add(ev, "status", json_object_new_int(code));
+	return code;
+}
+
+int cr_run_main(const struct cp_run_opts *o)
+{
+	struct cp_run run = { .opts = o, .cgroup_fd = -1, .child_pid = -1, .child_pidfd = -1 };
+	struct cp_run *r = &run;
+	struct cr_plan pl = { .pty_slave = -1, .report_fd = -1, .go_fd = -1 };
+	struct cr_outcome out = { 0 };
+	struct report_ctx rctx = { .r = r, .pl = &pl, .out = &out };
+	bool handshake;
+	struct cr_report rep;
+	int rep_pipe[2], go_pipe[2], sfd, e, code, status;
+	struct json_object *ev;
+	char why[512], cwd[PATH_MAX];
+	sigset_t mask;
+	siginfo_t si;
+	bool plan_hit;
+
+	make_id(r);
+	if (o->log_only)
+		r->flags |= CP_RUN_LOG_ONLY;
+	r->policy = cr_plan_get(o, &plan_hit);
+	e = cp_audit_open(o->audit_log, r->id, &r->audit);
+	if (e < 0)
+		die("--audit-log %s: %s", o->audit_log, strerror(-e));
+	g_run = r;
+	cr_die_hook = die_cleanup;
+	start_event(r, plan_hit);
+
+	for (size_t i = 0; i < o->npassfd; i++)
+		if (fcntl(o->passfd[i], F_GETFD) < 0)
+			die_status(CR_EXIT_USAGE, "--pass-fd %d: not an open descriptor", o->passfd[i]);
+
+	/* ---- plan: everything that can fail on input, before clone */
+	pl.p = r->policy;
+	pl.argv = o->argv;
+	pl.passfd = o->passfd;
+	pl.npassfd = o->npassfd;
+	pl.home = getenv("HOME");
+	pl.cwd = getcwd(cwd, sizeof(cwd)) ? cwd : NULL;
+	plan_namespaces(r, &pl);
+	plan_landlock(r, &pl);
+	cr_seccomp_prepare(r, &pl);
+	pl.envp = cr_env_build(o);
+
+	if (cp_layer_wanted(r->policy, CP_LAYER_CGROUP)) {
+		e = cr_cgroup_create(r, why, sizeof(why));
+		/* nothing needs it (an unprivileged caller without a delegated
+		 * cgroup): say so in the audit log only */
+		if (e < 0 && r->policy->layers[CP_LAYER_CGROUP] == CP_REQ_AUTO &&
+		    !cp_layer_has_rules(r->policy, CP_LAYER_CGROUP))
+			cp_layer_skipped(r, CP_LAYER_CGROUP, why);
+		else if (e < 0)
+			cp_layer_unavailable(r, CP_LAYER_CGROUP, "%s", why);
+	}
+	/* layer: bpf (prepare) - the cgroup exists (r->cgroup_fd/id); no
+	 * sandboxed process exists yet.  Loading programs early here keeps
+	 * the verifier out of the window in which the init waits. */
+	cp_bpf_layer_prepare(r);
+
+	if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+		e = cr_pty_open(&g_pty);
+		if (e < 0)
+			die("pty: %s", strerror(-e));
+		pl.pty_slave = g_pty.slave;
+	}
+	if (pipe2(rep_pipe, O_CLOEXEC) < 0 || pipe2(go_pipe, O_CLOEXEC) < 0)
+		die_errno("pipe");
+	pl.report_fd = rep_pipe[1];
+	/* The init waits for "go" only when a supervisor-side layer has to be
+	 * armed between its setup and the command's start; otherwise the
+	 * round trip is saved (it costs two wake-ups on a loaded machine). */
+	handshake = r->bpf || r->adapt || cp_layer_wanted(r->policy, CP_LAYER_BPF_LSM) ||
+		    cp_layer_wanted(r->policy, CP_LAYER_CGROUP_BPF) ||
+		    cp_layer_wanted(r->policy, CP_LAYER_ADAPT);
+	pl.go_fd = handshake ? go_pipe[0] : -1;
+
+	sigemptyset(&mask);
+	for (size_t i = 0; i < sizeof(fwd_signals) / sizeof(fwd_signals[0]); i++)
+		sigaddset(&mask, fwd_signals[i]);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0)
+		die_errno("signalfd");
+	fflush(NULL);
+
+	do_clone(r, &pl);
+	close(rep_pipe[1]);
+	close(go_pipe[0]);
+	if (pl.pty_slave >= 0) {
+		close(g_pty.slave);
+		g_pty.slave = -1;
+	}
+
+	/* ---- wait for the init's READY (or its failure) */
+	if (handshake && (cr_read_full(rep_pipe[0], &rep, sizeof(rep)) != (ssize_t)sizeof(rep) ||
+	    rep.kind != CR_REP_READY)) {
+		if (rep.kind == CR_REP_FAIL) {
+			rep.msg[sizeof(rep.msg) - 1] = '\0';
+			if (rep.err) {
+				errno = rep.err;
+				die_errno("%s", rep.msg);
+			}
+			die("%s", rep.msg);
+		}
+		die("the sandbox's init exited during setup");
+	}
+	if (handshake)
+		report_layers(r, &pl);
+
+	if (cp_super_init(&r->super) < 0)
+		die_errno("epoll");
+	/* layer: bpf - the sandbox exists in its cgroup (r->cgroup_fd,
+	 * r->cgroup_id, r->child_pid) and has run nothing of the target yet */
+	cp_bpf_layer_attach(r);
+	/* layer: adapt */
+	cr_adapt_layer_attach(r);
+	check_supervisor_layers(r);
+
+	if ((e = cp_super_add_fd(&r->super, sfd, on_signal, r)) < 0 ||
+	    (e = cp_super_add_fd(&r->super, r->child_pidfd, on_child_exit, r)) < 0 ||
+	    (e = cp_super_add_fd(&r->super, rep_pipe[0], on_report, &rctx)) < 0)
+		die("supervisor: %s", strerror(-e));
+	if (pl.pty_slave >= 0 && (e = cr_pty_start(&g_pty, &r->super)) < 0)
+		die("pty: %s", strerror(-e));
+
+	if (handshake && cr_write_all(go_pipe[1], "g", 1) < 0)
+		die_errno("starting the sandbox");
+	close(go_pipe[1]);
+
+	e = cp_super_run(&r->super);
+	if (e < 0)
+		die("supervisor: %s", strerror(-e));
+
+	if (waitid(P_PIDFD, (id_t)r->child_pidfd, &si, WEXITED) < 0)
+		die_errno("waitid");
+	status = si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) : si.si_status & 0x7f;
+	close(r->child_pidfd);
+	r->child_pidfd = -1;
+	/* the init is gone: whatever it reported is in the pipe */
+	(void)fcntl(rep_pipe[0], F_SETFL, O_NONBLOCK);
+	while (read_report(rep_pipe[0], &out) == 0)
+		;
+	if (out.have_ready)
+		report_layers(r, &pl);
+	close(rep_pipe[0]);
+	cr_pty_drain(&g_pty);
+	cr_pty_restore(&g_pty);
+
+	/* layer: adapt detach - before the BPF layer closes the maps it uses */
+	cr_adapt_layer_detach(r, true);
+	/* layer: bpf detach */
+	cp_bpf_layer_detach(r);
+	/* layer: adapt detach */
+
+	ev = json_object_new_object();
+	code = exit_code_of(r, &out, status, ev);
+	cp_audit_emit(r->audit, "exit", ev);
+
+	cp_run_cleanup(r);
+	cr_die_hook = NULL;
+	g_run = NULL;
+	cp_super_fini(&r->super);
+	close(sfd);
+	if (cp_audit_lost(r->audit))
+		warnx_cr("warning: %lu audit events could not be written", cp_audit_lost(r->audit));
+	cp_audit_close(r->audit);
+	cr_seccomp_release(&pl);
+	cr_env_free(pl.envp);
+	cp_policy_free(r->policy);
+	return code;
+}

@@ -1,0 +1,31 @@
+# tests/bpf: host suites for the BPF layer (cgroup BPF rules, probes,
+# pinning and cleanup).  The loader is compiled without the compart-run
+# glue (CP_BPF_CORE_ONLY) so the suites link only what they test.
+TBPF_DIR  := $(BUILD)/tests/bpf
+TBPF_CORE := $(BUILD)/obj/tests/bpf/bpf_core.o
+
+$(TBPF_CORE): $(TOP)/launcher/bpf.c | $(DEPS_STAMP) $(BPF_SKELS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      launcher/bpf.c (core)")
+	$(Q)$(CC) $(CFLAGS) -DCP_BPF_CORE_ONLY -MMD -MP -c -o $@ $<
+
+$(TBPF_DIR)/cgroup_test: $(BUILD)/obj/tests/bpf/cgroup_test.o $(BUILD)/obj/tests/bpf/agent.o \
+                         $(TBPF_CORE) $(BUILD)/obj/policy-compiler/bpf_maps.o \
+                         $(BUILD)/obj/policy-compiler/diag.o
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      tests/bpf/cgroup_test")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBCOMPART_LIBS) $(LIBS_BPF)
+
+ALL += $(TBPF_DIR)/cgroup_test
+CHECK_SUITES += bpf-cgroup=$(TBPF_DIR)/cgroup_test
+CHECK_SAN_SUITES += bpf-cgroup=$(TBPF_DIR)/cgroup_test
+
+$(TBPF_DIR)/bpf_maps_test: $(BUILD)/obj/tests/bpf/bpf_maps_test.o $(BUILD)/obj/policy-compiler/bpf_maps.o \
+                           $(BUILD)/obj/policy-compiler/diag.o
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      tests/bpf/bpf_maps_test")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
+
+ALL += $(TBPF_DIR)/bpf_maps_test
+CHECK_SUITES += bpf-maps=$(TBPF_DIR)/bpf_maps_test
+CHECK_SAN_SUITES += bpf-maps=$(TBPF_DIR)/bpf_maps_test

@@ -1,0 +1,3 @@
+syscalls {
+  allow socket(domain == AF_INTE)
+}

@@ -1,0 +1,4 @@
+include "default"
+syscalls {
+  allow ptrace
+}

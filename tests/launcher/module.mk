@@ -1,0 +1,28 @@
+# tests/launcher: compart-run run for real (namespaces, mounts, Landlock,
+# seccomp, cgroups, pty) as root and rootless, with a probe helper that
+# runs inside the sandbox.  The integration suite also runs under
+# ASan+UBSan (make SAN=1 check-san).
+TL_DIR := $(TOP)/tests/launcher
+TL_BIN := $(BUILD)/tests/launcher
+
+# The probe runs inside sandboxes whose seccomp policy denies ptrace, which
+# LeakSanitizer needs: it is always built without sanitizers.
+$(TL_BIN)/cr-probe: $(TL_DIR)/cr-probe.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      tests/launcher/$(notdir $@)")
+	$(Q)$(CC) $(filter-out -fsanitize%,$(CFLAGS)) -o $@ $<
+
+# Unit tests link the launcher's objects except main().
+TL_LAUNCHER_OBJS := $(filter-out %/launcher/main.o,$(LAUNCHER_OBJS))
+EXTRA_CFLAGS_tests_launcher_ := -DTL_TOP='"$(TOP)"'
+
+$(TL_BIN)/test_plan: $(BUILD)/obj/tests/launcher/test_plan.o $(TL_LAUNCHER_OBJS) $(LIBCOMPART)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      tests/launcher/$(notdir $@)")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LAUNCHER_LINK)
+
+ALL += $(TL_BIN)/cr-probe $(TL_BIN)/test_plan
+CHECK_SUITES += launcher-plan=$(TL_BIN)/test_plan
+CHECK_SAN_SUITES += launcher-plan=$(TL_BIN)/test_plan
+CHECK_SUITES += launcher-integration=$(TL_DIR)/integration.sh
+CHECK_SAN_SUITES += launcher-integration=$(TL_DIR)/integration.sh
