@@ -6,8 +6,8 @@
  * The level is raised here, in the program that saw the event, and not by
  * user space after reading a record: between a decision and its effect no
  * other operation of the sandbox can slip through, and the enforcement
- * hooks (lsm.bpf.h, cgroup.bpf.h, and the connect hooks below) read the
- * new level on their next call.
+ * hooks (lsm.bpf.h, cgroup.bpf.h, and the connect hooks of
+ * adapt_hooks.bpf.h) read the new level on their next call.
  *
  * Event sources are chosen so that processes OUTSIDE every sandbox pay
  * only on the operations that matter (no raw sys_enter tracepoint, which
@@ -15,11 +15,13 @@
  * project's baseline lack): sched_process_fork/exec, filesystem and
  * cap_capable tracepoints (tp_btf), and cgroup sock_addr / skb hooks,
  * which only ever run for the sandbox's own cgroup.  Where BPF LSM is
- * active, lsm.bpf.h also calls cp_adapt_event() / cp_adapt_file_open()
- * from its hooks, which decide before the operation.
+ * active, the lsm/ observers of adapt_hooks.bpf.h count exactly and decide
+ * before the operation.
  *
- * Included by compart.bpf.c right after maps.bpf.h, so that the
- * enforcement programs can call cp_adapt_event() / cp_adapt_note_denied().
+ * This file holds the maps and the logic; the programs are in
+ * adapt_hooks.bpf.h.  compart.bpf.c includes this one right after
+ * maps.bpf.h, so that enforcement programs may call cp_adapt_event() /
+ * cp_adapt_note_denied(), and adapt_hooks.bpf.h last.
  */
 #ifndef COMPART_ADAPT_BPF_H
 #define COMPART_ADAPT_BPF_H
@@ -29,8 +31,6 @@
 
 #define CP_ADAPT_RB_BYTES (256 * 1024)
 #define CP_PROT_EXEC_BIT   0x4
-#define CP_MAP_ANONYMOUS   0x20
-#define CP_O_TRUNC         01000
 #define CP_S_IFMT          00170000
 #define CP_S_IFREG         0100000
 #define CP_S_IFDIR         0040000
@@ -116,6 +116,8 @@ static __always_inline void cp_adapt_rotate(struct cp_adapt_state *st, __u64 now
 		st->dest_bloom[i] = 0;
 		st->file_bloom[i] = 0;
 	}
+	/* the new bucket's peak starts at what is alive now */
+	st->cur[CP_FEAT_TASKS_PEAK] = st->live_tasks > 0 ? (__u32)st->live_tasks : 0;
 	st->half_start_ns = now;
 }
 
@@ -186,6 +188,9 @@ static __always_inline void cp_adapt_snapshot(const struct cp_adapt_state *st,
 {
 	for (int i = 0; i < CP_FEAT_COUNT; i++)
 		d->feat.v[i] = st->cur[i] + st->prev[i];
+	/* a gauge: the larger of the two buckets' peaks */
+	d->feat.v[CP_FEAT_TASKS_PEAK] = st->cur[CP_FEAT_TASKS_PEAK] > st->prev[CP_FEAT_TASKS_PEAK] ?
+					st->cur[CP_FEAT_TASKS_PEAK] : st->prev[CP_FEAT_TASKS_PEAK];
 	d->feat.v[CP_FEAT_BYTES_WRITTEN_KB] =
 		(__u32)((st->cur_bytes[CP_ADAPT_BYTES_WRITTEN] +
 			 st->prev_bytes[CP_ADAPT_BYTES_WRITTEN]) >> 10);
@@ -310,18 +315,6 @@ static __always_inline void cp_adapt_note_denied(struct cp_sandbox *sb)
 
 /* ---- observers: processes --------------------------------------------- */
 
-SEC("tp_btf/sched_process_fork")
-int BPF_PROG(cp_adapt_fork, struct task_struct *parent, struct task_struct *child)
-{
-	struct cp_sandbox *sb = cp_scope();
-	struct cp_adapt_state *st;
-
-	if (!sb || !(st = cp_adapt_state_of(sb)))
-		return 0;
-	cp_adapt_count(sb, st, CP_FEAT_FORK, 1, CP_ADAPT_HOOK_FORK, false);
-	return 0;
-}
-
 /* Kernels before 6.6 keep ctime in i_ctime, 6.6-6.10 in __i_ctime. */
 struct inode___ctime_old {
 	struct timespec64 i_ctime;
@@ -376,40 +369,6 @@ static __always_inline bool cp_stdio_is_socket(struct task_struct *t)
 	return false;
 }
 
-SEC("tp_btf/sched_process_exec")
-int BPF_PROG(cp_adapt_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
-{
-	struct cp_sandbox *sb = cp_scope();
-	struct cp_adapt_state *st;
-	struct inode *ino;
-	struct cp_ino_key k;
-
-	if (!sb || !(st = cp_adapt_state_of(sb)))
-		return 0;
-	/* for #! scripts bprm->file is the interpreter by now; the file the
-	 * sandbox asked to run is bprm->executable (5.8+) */
-	struct file *exe = NULL;
-
-	if (bpf_core_field_exists(bprm->executable))
-		exe = BPF_CORE_READ(bprm, executable);
-	if (!exe)
-		exe = BPF_CORE_READ(bprm, file);
-	ino = BPF_CORE_READ(exe, f_inode);
-	k.sandbox_id = sb->id;
-	k.dev = cp_inode_dev(ino);
-	k.ino = BPF_CORE_READ(ino, i_ino);
-	/* created during the run: recorded at open (O_CREAT), or changed
-	 * since the sandbox started (covers rename/link/chmod +x) */
-	if (!(st->flags & CP_ADAPT_F_LSM_FILES) &&
-	    (bpf_map_lookup_elem(&cp_created, &k) ||
-	     cp_inode_ctime(ino) >= (__s64)st->start_real_s))
-		cp_adapt_add(st, CP_FEAT_EXEC_NEW, 1);
-	if (cp_stdio_is_socket(p))
-		cp_adapt_add(st, CP_FEAT_EXEC_SOCKET, 1);
-	cp_adapt_count(sb, st, CP_FEAT_EXEC, 1, CP_ADAPT_HOOK_EXEC, true);
-	return 0;
-}
-
 /* ---- observers: files -------------------------------------------------- */
 
 /* Without BPF LSM or kprobes (this project's baseline host) nothing fires
@@ -420,13 +379,15 @@ int BPF_PROG(cp_adapt_exec, struct task_struct *p, pid_t old_pid, struct linux_b
  *   writeback_dirty_folio   a page of a file becomes dirty (a write)
  *   ctime updates           an inode's ctime changes: on a directory, an
  *                           entry was created, renamed or removed; on a
- *                           file with no links left, it was unlinked.
- * So on such hosts: open_write = distinct regular files written,
- * bytes_written_kb = newly dirtied pages, dirs_written = distinct
- * directories changed, rename = directory-entry changes (creates count
- * too), unlink = files whose last link went.  Where BPF LSM is active,
- * lsm.bpf.h reports opens, renames and unlinks exactly through
- * cp_adapt_file_open() and cp_adapt_event(). */
+ *                           file, it was renamed, truncated or unlinked,
+ * and the syscall the task is in says why (a file losing its last link
+ * in unlink(at) was deleted, in rename(2) it was replaced).  So on such
+ * hosts: open_write = distinct regular files written, bytes_written_kb =
+ * newly dirtied pages, dirs_written = distinct directories changed,
+ * rename = files renamed, unlink = files deleted, replaced = files renamed
+ * over, truncate = truncate(2)/ftruncate(2).  Where BPF LSM is active the
+ * lsm/ observers in adapt_hooks.bpf.h count opens, renames and unlinks
+ * exactly instead. */
 
 #define CP_PAGE_BYTES 4096
 
@@ -435,39 +396,40 @@ static __always_inline __u32 cp_inode_type(const struct inode *ino)
 	return BPF_CORE_READ(ino, i_mode) & CP_S_IFMT;
 }
 
-SEC("tp_btf/writeback_dirty_folio")
-int BPF_PROG(cp_adapt_dirty, struct folio *folio, struct address_space *mapping)
+/* The syscall the current task is in.  A filesystem tracepoint says what
+ * changed, the syscall says why: a file losing its last link in
+ * unlink(at) was deleted, in rename(at)(2) it was replaced. */
+#if defined(__TARGET_ARCH_x86)
+#define CP_NR_RENAME     82
+#define CP_NR_RENAMEAT  264
+#define CP_NR_RENAMEAT2 316
+#define CP_NR_TRUNCATE   76
+#define CP_NR_FTRUNCATE  77
+static __always_inline long cp_current_syscall(void)
 {
-	struct cp_sandbox *sb = cp_scope();
-	struct cp_adapt_state *st;
-	struct inode *ino;
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 
-	if (!mapping || !sb || !(st = cp_adapt_state_of(sb)))
-		return 0;
-	ino = BPF_CORE_READ(mapping, host);
-	if (!ino || cp_inode_type(ino) != CP_S_IFREG)
-		return 0;
-	__sync_fetch_and_add(&st->cur_bytes[CP_ADAPT_BYTES_WRITTEN], CP_PAGE_BYTES);
+	return BPF_CORE_READ(regs, orig_ax);
+}
+#elif defined(__TARGET_ARCH_arm64)
+#define CP_NR_RENAME     -1
+#define CP_NR_RENAMEAT   38
+#define CP_NR_RENAMEAT2 276
+#define CP_NR_TRUNCATE   45
+#define CP_NR_FTRUNCATE  46
+static __always_inline long cp_current_syscall(void)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 
-	/* remember the inode as written during the run (exec_new,
-	 * unlink_old, and lsm.bpf.h's exec-new rule read cp_created); exact,
-	 * unlike the bucket's filter, so that a filter collision never makes
-	 * a file written here look pre-existing */
-	struct cp_ino_key k = {
-		.sandbox_id = sb->id,
-		.dev = cp_inode_dev(ino),
-		.ino = BPF_CORE_READ(ino, i_ino),
-	};
+	return BPF_CORE_READ(regs, syscallno);
+}
+#else
+#error "cp_current_syscall: add this architecture's syscall numbers"
+#endif
 
-	if (!bpf_map_lookup_elem(&cp_created, &k)) {
-		struct cp_created_val v = { .ts_ns = bpf_ktime_get_ns(), .how = CP_CREATED_WRITTEN };
-
-		bpf_map_update_elem(&cp_created, &k, &v, BPF_NOEXIST);
-	}
-	if (!(st->flags & CP_ADAPT_F_LSM_FILES) &&
-	    cp_bloom_first(st->file_bloom, k.ino * 0x9e3779b97f4a7c15ULL))
-		cp_adapt_count(sb, st, CP_FEAT_OPEN_WRITE, 1, CP_ADAPT_HOOK_TICK, false);
-	return 0;
+static __always_inline bool cp_nr_is_rename(long nr)
+{
+	return nr == CP_NR_RENAME || nr == CP_NR_RENAMEAT || nr == CP_NR_RENAMEAT2;
 }
 
 static __always_inline int cp_adapt_ctime(struct inode *ino)
@@ -475,15 +437,30 @@ static __always_inline int cp_adapt_ctime(struct inode *ino)
 	struct cp_sandbox *sb = cp_scope();
 	struct cp_adapt_state *st;
 	__u32 type;
+	long nr;
 
 	if (!ino || !sb || !(st = cp_adapt_state_of(sb)) || (st->flags & CP_ADAPT_F_LSM_FILES))
 		return 0;
 	type = cp_inode_type(ino);
 	if (type == CP_S_IFDIR) {
 		if (cp_bloom_first(st->dir_bloom, BPF_CORE_READ(ino, i_ino) * 0x9e3779b97f4a7c15ULL))
-			cp_adapt_add(st, CP_FEAT_DIRS_WRITTEN, 1);
-		cp_adapt_count(sb, st, CP_FEAT_RENAME, 1, CP_ADAPT_HOOK_TICK, false);
-	} else if (type == CP_S_IFREG && BPF_CORE_READ(ino, __i_nlink) == 0) {
+			cp_adapt_count(sb, st, CP_FEAT_DIRS_WRITTEN, 1, CP_ADAPT_HOOK_TICK, false);
+		return 0;
+	}
+	if (type != CP_S_IFREG)
+		return 0;
+	nr = cp_current_syscall();
+	if (BPF_CORE_READ(ino, __i_nlink) != 0) {
+		/* the renamed file itself gets a new ctime */
+		if (cp_nr_is_rename(nr))
+			cp_adapt_count(sb, st, CP_FEAT_RENAME, 1, CP_ADAPT_HOOK_TICK, false);
+		else if (nr == CP_NR_TRUNCATE || nr == CP_NR_FTRUNCATE)
+			cp_adapt_count(sb, st, CP_FEAT_TRUNCATE, 1, CP_ADAPT_HOOK_TICK, false);
+		return 0;
+	}
+	if (cp_nr_is_rename(nr)) {
+		cp_adapt_count(sb, st, CP_FEAT_REPLACED, 1, CP_ADAPT_HOOK_TICK, false);
+	} else {
 		struct cp_ino_key k = {
 			.sandbox_id = sb->id,
 			.dev = cp_inode_dev(ino),
@@ -499,28 +476,6 @@ static __always_inline int cp_adapt_ctime(struct inode *ino)
 		cp_adapt_count(sb, st, CP_FEAT_UNLINK, 1, CP_ADAPT_HOOK_TICK, false);
 	}
 	return 0;
-}
-
-/* filesystems without multigrain timestamps */
-SEC("tp_btf/inode_set_ctime_to_ts")
-int BPF_PROG(cp_adapt_ctime_set, struct inode *inode, struct timespec64 *ts)
-{
-	return cp_adapt_ctime(inode);
-}
-
-/* multigrain-timestamp filesystems (ext4, xfs, btrfs, tmpfs since 6.13):
- * an update either swaps the ctime or is skipped as already current; both
- * are one change of the inode */
-SEC("tp_btf/ctime_ns_xchg")
-int BPF_PROG(cp_adapt_ctime_xchg, struct inode *inode, __u32 old, __u32 new, __u32 cur)
-{
-	return cp_adapt_ctime(inode);
-}
-
-SEC("tp_btf/ctime_xchg_skip")
-int BPF_PROG(cp_adapt_ctime_skip, struct inode *inode, struct timespec64 *ctime)
-{
-	return cp_adapt_ctime(inode);
 }
 
 static __always_inline __u64 cp_fnv1a(const char *s, int len)
@@ -602,33 +557,12 @@ static __always_inline void cp_adapt_file_open(struct cp_sandbox *sb, struct fil
 #define CP_CAP_SYS_PTRACE 19
 #define CP_CAP_BPF        39
 
-SEC("tp_btf/cap_capable")
-int BPF_PROG(cp_adapt_capable, const struct cred *cred, struct user_namespace *target_ns,
-	     const struct user_namespace *ns, int cap, int ret)
-{
-	struct cp_sandbox *sb;
-	struct cp_adapt_state *st;
-
-	switch (cap) {
-	case CP_CAP_SETGID: case CP_CAP_SETUID: case CP_CAP_SYS_MODULE: case CP_CAP_SYS_RAWIO:
-	case CP_CAP_SYS_PTRACE: case CP_CAP_BPF:
-		break;
-	default:
-		return 0;
-	}
-	sb = cp_scope();
-	if (!sb || !(st = cp_adapt_state_of(sb)))
-		return 0;
-	cp_adapt_count(sb, st, CP_FEAT_PRIV_ATTEMPT, 1, CP_ADAPT_HOOK_TICK, false);
-	return 0;
-}
-
 /* ---- observers where BPF LSM is active --------------------------------- */
 
 /* Exact versions of what the tracepoints above approximate, run before
  * the operation (so the level a decision sets already applies to it when
- * the enforcement hook of lsm.bpf.h runs after this one: compart.bpf.c
- * includes this file first, and programs on one hook run in load order).
+ * the enforcement hook of lsm.bpf.h runs after this one: see the ordering
+ * note in adapt_hooks.bpf.h).
  * They only count and decide; every one passes an earlier denial through.
  * The launcher sets CP_ADAPT_F_LSM_FILES when these are attached, and the
  * tracepoint approximations stand down. */
@@ -644,118 +578,6 @@ static __always_inline struct cp_adapt_state *cp_adapt_lsm_scope(struct cp_sandb
 	return st;
 }
 
-SEC("lsm/file_open")
-int BPF_PROG(cp_adapt_lsm_open, struct file *file, int ret)
-{
-	struct cp_sandbox *sb;
-
-	if (ret || !cp_adapt_lsm_scope(&sb))
-		return ret;
-	cp_adapt_file_open(sb, file);
-	return 0;
-}
-
-SEC("lsm/path_rename")
-int BPF_PROG(cp_adapt_lsm_rename, const struct path *old_dir, struct dentry *old_dentry,
-	     const struct path *new_dir, struct dentry *new_dentry, unsigned int flags, int ret)
-{
-	struct cp_sandbox *sb;
-	struct cp_adapt_state *st;
-
-	if (ret || !(st = cp_adapt_lsm_scope(&sb)))
-		return ret;
-	cp_adapt_count(sb, st, CP_FEAT_RENAME, 1, CP_ADAPT_HOOK_TICK, false);
-	return 0;
-}
-
-SEC("lsm/path_unlink")
-int BPF_PROG(cp_adapt_lsm_unlink, const struct path *dir, struct dentry *dentry, int ret)
-{
-	struct cp_sandbox *sb;
-	struct cp_adapt_state *st;
-	struct inode *ino;
-
-	if (ret || !(st = cp_adapt_lsm_scope(&sb)))
-		return ret;
-	ino = BPF_CORE_READ(dentry, d_inode);
-	if (ino && cp_inode_type(ino) == CP_S_IFREG) {
-		struct cp_ino_key k = {
-			.sandbox_id = sb->id,
-			.dev = cp_inode_dev(ino),
-			.ino = BPF_CORE_READ(ino, i_ino),
-		};
-
-		if (cp_inode_mtime(ino) < (__s64)st->start_real_s &&
-		    !bpf_map_lookup_elem(&cp_created, &k))
-			cp_adapt_add(st, CP_FEAT_UNLINK_OLD, 1);
-	}
-	cp_adapt_count(sb, st, CP_FEAT_UNLINK, 1, CP_ADAPT_HOOK_TICK, false);
-	return 0;
-}
-
-SEC("lsm/path_truncate")
-int BPF_PROG(cp_adapt_lsm_truncate, const struct path *path, int ret)
-{
-	struct cp_sandbox *sb;
-	struct cp_adapt_state *st;
-
-	if (ret || !(st = cp_adapt_lsm_scope(&sb)))
-		return ret;
-	cp_adapt_count(sb, st, CP_FEAT_TRUNCATE, 1, CP_ADAPT_HOOK_TICK, false);
-	return 0;
-}
-
-/* Before the exec happens, and with the script itself (not its
- * interpreter) in bprm->file: exec_new is exact here, and the decision
- * applies to this very exec. */
-SEC("lsm/bprm_check_security")
-int BPF_PROG(cp_adapt_lsm_exec, struct linux_binprm *bprm, int ret)
-{
-	struct cp_sandbox *sb;
-	struct cp_adapt_state *st;
-	struct inode *ino;
-	struct cp_ino_key k;
-
-	if (ret || !(st = cp_adapt_lsm_scope(&sb)))
-		return ret;
-	ino = BPF_CORE_READ(bprm, file, f_inode);
-	k.sandbox_id = sb->id;
-	k.dev = cp_inode_dev(ino);
-	k.ino = BPF_CORE_READ(ino, i_ino);
-	if (bpf_map_lookup_elem(&cp_created, &k) || cp_inode_ctime(ino) >= (__s64)st->start_real_s)
-		cp_adapt_add(st, CP_FEAT_EXEC_NEW, 1);
-	cp_adapt_decide(sb, st, CP_ADAPT_HOOK_EXEC);
-	return 0;
-}
-
-SEC("lsm/file_mprotect")
-int BPF_PROG(cp_adapt_lsm_mprotect, struct vm_area_struct *vma, unsigned long reqprot,
-	     unsigned long prot, int ret)
-{
-	struct cp_sandbox *sb;
-	struct cp_adapt_state *st;
-
-	if (ret || !(prot & CP_PROT_EXEC_BIT) || !(st = cp_adapt_lsm_scope(&sb)))
-		return ret;
-	cp_adapt_count(sb, st, CP_FEAT_PROT_EXEC, 1, CP_ADAPT_HOOK_TICK, false);
-	return 0;
-}
-
-/* executable anonymous memory (JIT or shellcode); library mappings are
- * the loader's routine and are not counted */
-SEC("lsm/mmap_file")
-int BPF_PROG(cp_adapt_lsm_mmap, struct file *file, unsigned long reqprot, unsigned long prot,
-	     unsigned long flags, int ret)
-{
-	struct cp_sandbox *sb;
-	struct cp_adapt_state *st;
-
-	if (ret || file || !(prot & CP_PROT_EXEC_BIT) || !(st = cp_adapt_lsm_scope(&sb)))
-		return ret;
-	cp_adapt_count(sb, st, CP_FEAT_PROT_EXEC, 1, CP_ADAPT_HOOK_TICK, false);
-	return 0;
-}
-
 static __always_inline int cp_adapt_lsm_priv(int ret)
 {
 	struct cp_sandbox *sb;
@@ -765,19 +587,6 @@ static __always_inline int cp_adapt_lsm_priv(int ret)
 		return ret;
 	cp_adapt_count(sb, st, CP_FEAT_PRIV_ATTEMPT, 1, CP_ADAPT_HOOK_TICK, false);
 	return 0;
-}
-
-SEC("lsm/sb_mount")
-int BPF_PROG(cp_adapt_lsm_mount, const char *dev_name, const struct path *path, const char *type,
-	     unsigned long flags, void *data, int ret)
-{
-	return cp_adapt_lsm_priv(ret);
-}
-
-SEC("lsm/ptrace_access_check")
-int BPF_PROG(cp_adapt_lsm_ptrace, struct task_struct *child, unsigned int mode, int ret)
-{
-	return cp_adapt_lsm_priv(ret);
 }
 
 /* ---- observers + enforcement: network (cgroup hooks) ------------------- */
@@ -816,65 +625,6 @@ static __always_inline __u32 cp_ip6_hash(const __u32 *a)
 	return a[0] ^ a[1] ^ a[2] ^ a[3];
 }
 
-SEC("cgroup/connect4")
-int cp_adapt_connect4(struct bpf_sock_addr *ctx)
-{
-	return cp_adapt_sock(ctx->user_ip4, ctx->user_port);
-}
-
-SEC("cgroup/connect6")
-int cp_adapt_connect6(struct bpf_sock_addr *ctx)
-{
-	__u32 a[4] = { ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3] };
-
-	return cp_adapt_sock(cp_ip6_hash(a), ctx->user_port);
-}
-
-SEC("cgroup/sendmsg4")
-int cp_adapt_sendmsg4(struct bpf_sock_addr *ctx)
-{
-	return cp_adapt_sock(ctx->user_ip4, ctx->user_port);
-}
-
-SEC("cgroup/sendmsg6")
-int cp_adapt_sendmsg6(struct bpf_sock_addr *ctx)
-{
-	__u32 a[4] = { ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3] };
-
-	return cp_adapt_sock(cp_ip6_hash(a), ctx->user_port);
-}
-
-SEC("cgroup_skb/egress")
-int cp_adapt_egress(struct __sk_buff *skb)
-{
-	__u64 cg = bpf_skb_cgroup_id(skb);
-	struct cp_sandbox *sb = bpf_map_lookup_elem(&cp_sandboxes, &cg);
-	struct cp_adapt_state *st;
-
-	if (sb && (st = cp_adapt_state_of(sb)))
-		__sync_fetch_and_add(&st->cur_bytes[CP_ADAPT_BYTES_SENT], skb->len);
-	return 1;
-}
-
 /* ---- self-test: the same walk under BPF_PROG_TEST_RUN ------------------ */
-
-SEC("syscall")
-int cp_adapt_selftest(struct cp_adapt_test *t)
-{
-	struct cp_decision d;
-	__u16 leaf = 0;
-
-	__builtin_memset(&d, 0, sizeof(d));
-	for (int i = 0; i < CP_FEAT_COUNT; i++)
-		d.feat.v[i] = t->v[i];
-	t->level = cp_tree_walk(t->sandbox_id, &d, &leaf);
-	t->depth = d.depth;
-	t->leaf = leaf;
-	for (int i = 0; i < CP_TREE_MAX_DEPTH; i++) {
-		t->path_node[i] = d.path_node[i];
-		t->path_left[i] = d.path_left[i];
-	}
-	return 0;
-}
 
 #endif /* COMPART_ADAPT_BPF_H */

@@ -11,5 +11,7 @@
 #include "adapt.bpf.h"     /* before the enforcement hooks: they may call cp_adapt_event() */
 #include "lsm.bpf.h"
 #include "cgroup.bpf.h"
+#include "adapt_hooks.bpf.h"  /* last: observers must run before the enforcement
+                               * hooks of the same operation (see that file) */
 
 char LICENSE[] SEC("license") = "GPL";

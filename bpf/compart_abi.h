@@ -42,6 +42,7 @@
 #define CP_SB_DENY_EXEC_NEW   (1u << 9)
 #define CP_SB_ADAPT           (1u << 10)  /* observer + model enabled */
 #define CP_SB_DEV_RULES       (1u << 11)
+#define CP_SB_UNIX_RULES      (1u << 12)  /* unix socket rules (LSM only) */
 
 struct cp_sandbox {
 	__u32 id;              /* sandbox id, index into per-sandbox arrays */
@@ -100,6 +101,7 @@ struct cp_sandbox {
 #define CP_HOOK_PATH_MKNOD    27
 #define CP_HOOK_PATH_SYMLINK  28
 #define CP_HOOK_PATH_TRUNCATE 29
+#define CP_HOOK_UNIX_CONNECT  31   /* unix_stream_connect / unix_may_send */
 #define CP_HOOK_ADAPT         30   /* a level change decided by the model */
 
 /* cp_event.verdict */
@@ -229,6 +231,24 @@ struct cp_net_val {
 	struct cp_net_ent e[CP_NET_ENTS];
 };
 
+/* Unix socket rules (LSM unix_stream_connect / unix_may_send): a socket
+ * bound to a path is matched by its inode (cp_unix_rules, cp_ino_key), an
+ * abstract one by its exact name (cp_unix_abs).  Nothing matched: the
+ * network default. */
+#define CP_UNIX_NAME_MAX 108  /* sun_path */
+struct cp_unix_abs_key {
+	__u32 sandbox_id;
+	__u32 len;            /* bytes of name used, without the leading NUL */
+	char  name[128];      /* a power of two: the program masks the length */
+};
+
+struct cp_unix_val {
+	__u32 allow;
+	__u32 flags;          /* CP_RF_* */
+	__u32 rule;
+	__u32 errno_val;
+};
+
 /* Device rules and other per-sandbox policy (array map cp_policy, indexed
  * by sandbox id). */
 #define CP_DEV_ANY 0xffffffffu
@@ -276,7 +296,10 @@ struct cp_sb_policy {
                                        * (the shape of a reverse shell) */
 #define CP_FEAT_UNLINK_OLD       17   /* unlinks of files not written during
                                        * the run (pre-existing data) */
-#define CP_FEAT_COUNT            18   /* keep even: cp_features layout */
+#define CP_FEAT_TASKS_PEAK       18   /* most tasks alive at once (a gauge:
+                                       * the window's maximum, not a sum) */
+#define CP_FEAT_REPLACED         19   /* files replaced by a rename over them */
+#define CP_FEAT_COUNT            20   /* keep even: cp_features layout */
 
 struct cp_features {
 	__u32 v[CP_FEAT_COUNT];
@@ -351,6 +374,8 @@ struct cp_adapt_state {
 	__u32 errors;          /* tree walks that failed (no tree, bad node) */
 	__u32 rb_lost;         /* records the ring buffer could not take */
 	__u32 pad0;
+	__s32 live_tasks;      /* tasks forked minus tasks exited since start */
+	__u32 pad1;
 };
 
 #define CP_ADAPT_REC_DECISION 1   /* the tree raised the level */
@@ -391,7 +416,7 @@ _Static_assert(sizeof(struct cp_sandbox) == 48, "cp_sandbox layout");
 _Static_assert(sizeof(struct cp_event) % 8 == 0, "cp_event padding");
 _Static_assert(sizeof(struct cp_tree_node) == 16, "cp_tree_node layout");
 _Static_assert(sizeof(struct cp_decision) % 8 == 0, "cp_decision padding");
-_Static_assert(sizeof(struct cp_adapt_state) == 40 + 8 * CP_FEAT_COUNT + 128 + 16, "cp_adapt_state layout");
+_Static_assert(sizeof(struct cp_adapt_state) == 40 + 8 * CP_FEAT_COUNT + 128 + 24, "cp_adapt_state layout");
 _Static_assert(sizeof(struct cp_adapt_rec) == 16 + sizeof(struct cp_decision), "cp_adapt_rec layout");
 _Static_assert(sizeof(struct cp_adapt_test) == 16 + 4 * CP_FEAT_COUNT + 3 * CP_TREE_MAX_DEPTH, "cp_adapt_test layout");
 _Static_assert(sizeof(struct cp_features) == CP_FEAT_COUNT * 4 + 16, "cp_features layout");
@@ -403,6 +428,8 @@ _Static_assert(sizeof(struct cp_net_key) == 28, "cp_net_key layout");
 _Static_assert(sizeof(struct cp_net_ent) == 16, "cp_net_ent layout");
 _Static_assert(sizeof(struct cp_net_val) == 8 + 16 * CP_NET_ENTS, "cp_net_val layout");
 _Static_assert(sizeof(struct cp_dev_ent) == 16, "cp_dev_ent layout");
+_Static_assert(sizeof(struct cp_unix_abs_key) == 136, "cp_unix_abs_key layout");
+_Static_assert(sizeof(struct cp_unix_val) == 16, "cp_unix_val layout");
 _Static_assert(sizeof(struct cp_sb_policy) == 24 + 16 * CP_DEV_ENTS, "cp_sb_policy layout");
 #endif
 

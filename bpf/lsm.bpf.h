@@ -87,7 +87,7 @@ int BPF_PROG(cp_file_open, struct file *file, int ret)
 
 	if (ret)
 		return ret;
-	sb = cp_scope();
+	sb = cp_scope_lsm();
 	if (!sb)
 		return 0;
 	fmode = BPF_CORE_READ(file, f_mode);
@@ -130,7 +130,7 @@ int BPF_PROG(cp_file_open, struct file *file, int ret)
 static __always_inline int cp_path_op(const struct path *dir, struct dentry *d, __u32 acc,
 				      __u16 hook, __u32 arg)
 {
-	struct cp_sandbox *sb = cp_scope();
+	struct cp_sandbox *sb = cp_scope_lsm();
 	struct cp_verdict v;
 	struct cp_event *e;
 	__u32 rule, rflags;
@@ -158,7 +158,7 @@ static __always_inline int cp_path_op(const struct path *dir, struct dentry *d, 
 static __always_inline int cp_refer(struct dentry *old, struct vfsmount *old_mnt,
 				    const struct path *new_dir, struct dentry *newd, __u16 hook)
 {
-	struct cp_sandbox *sb = cp_scope();
+	struct cp_sandbox *sb = cp_scope_lsm();
 	struct cp_fs_res ro, rn;
 	struct cp_verdict v;
 	struct cp_event *e;
@@ -280,7 +280,7 @@ int BPF_PROG(cp_path_truncate, const struct path *path, int ret)
 
 	if (ret)
 		return ret;
-	sb = cp_scope();
+	sb = cp_scope_lsm();
 	if (!sb)
 		return 0;
 	deny = cp_fs_decide(sb, BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt),
@@ -298,48 +298,70 @@ int BPF_PROG(cp_path_truncate, const struct path *path, int ret)
 	return v.ret;
 }
 
+/* May code from this file run?  Shared by exec and by executable
+ * mappings, so that "ld.so ./file" or mmap(PROT_EXEC) of a file cannot
+ * run what exec would refuse. */
+static __always_inline bool
+cp_exec_decide(const struct cp_sandbox *sb, struct file *f, struct inode *ino, __u32 *rule,
+	       __u32 *rflags)
+{
+	__u32 forbid = cp_forbidden(sb);
+	struct cp_fs_res r;
+
+	*rule = CP_RULE_NONE;
+	*rflags = 0;
+	if (forbid & CP_FORBID_EXEC) {
+		*rule = CP_RULE_LEVEL;
+		return true;
+	}
+	if (((forbid & CP_FORBID_EXEC_NEW) || (sb->flags & CP_SB_DENY_EXEC_NEW)) &&
+	    cp_ino_created(sb->id, ino)) {
+		*rule = (forbid & CP_FORBID_EXEC_NEW) ? CP_RULE_LEVEL : CP_RULE_EXEC_NEW;
+		return true;
+	}
+	if (!(sb->flags & CP_SB_EXEC_RULES))
+		return false;
+	cp_fs_walk(CP_WALK_EXEC, sb->id, BPF_CORE_READ(f, f_path.dentry),
+		   BPF_CORE_READ(f, f_path.mnt), CP_ACC_EXEC, false, false, &r);
+	if (r.allowed & CP_ACC_EXEC) {
+		*rule = r.allow_rule;
+		*rflags = r.allow_flags;
+		return false;
+	}
+	*rule = r.denied ? r.deny_rule : CP_RULE_DEFAULT;
+	*rflags = r.deny_flags;
+	return true;
+}
+
 SEC("lsm.s/bprm_check_security")
 int BPF_PROG(cp_bprm_check, struct linux_binprm *bprm, int ret)
 {
 	struct cp_sandbox *sb;
 	struct file *f;
 	struct inode *ino;
-	struct cp_fs_res r;
 	struct cp_verdict v;
 	struct cp_event *e;
-	__u32 forbid, rule = CP_RULE_NONE, rflags = 0;
-	bool deny = false;
+	__u32 rule = CP_RULE_NONE, rflags = 0;
+	bool deny;
 
 	if (ret)
 		return ret;
-	sb = cp_scope();
+	sb = cp_scope_lsm();
 	if (!sb)
 		return 0;
-	forbid = cp_forbidden(sb);
+	{
+		__u64 *key = bpf_task_storage_get(&cp_task_sb, bpf_get_current_task_btf(), 0,
+						  BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+		if (key)
+			*key = sb->cgroup_id;
+	}
 	f = BPF_CORE_READ(bprm, file);
 	ino = BPF_CORE_READ(f, f_inode);
 	if (!ino)
 		return 0;
 
-	if (forbid & CP_FORBID_EXEC) {
-		deny = true;
-		rule = CP_RULE_LEVEL;
-	} else if (((forbid & CP_FORBID_EXEC_NEW) || (sb->flags & CP_SB_DENY_EXEC_NEW)) &&
-		   cp_ino_created(sb->id, ino)) {
-		deny = true;
-		rule = (forbid & CP_FORBID_EXEC_NEW) ? CP_RULE_LEVEL : CP_RULE_EXEC_NEW;
-	} else if (sb->flags & CP_SB_EXEC_RULES) {
-		cp_fs_walk(CP_WALK_EXEC, sb->id, BPF_CORE_READ(f, f_path.dentry),
-			   BPF_CORE_READ(f, f_path.mnt), CP_ACC_EXEC, false, false, &r);
-		if (r.allowed & CP_ACC_EXEC) {
-			rule = r.allow_rule;
-			rflags = r.allow_flags;
-		} else {
-			deny = true;
-			rule = r.denied ? r.deny_rule : CP_RULE_DEFAULT;
-			rflags = r.deny_flags;
-		}
-	}
+	deny = cp_exec_decide(sb, f, ino, &rule, &rflags);
 	v = cp_judge(sb, deny, rflags, sb->errno_deny);
 	if (v.emit) {
 		e = cp_event_start(sb, CP_HOOK_BPRM_CHECK, &v, rule);
@@ -401,7 +423,7 @@ static __always_inline __u8 cp_sock_proto(struct socket *sock)
 static __always_inline int cp_sock_hook(struct socket *sock, struct sockaddr *sa,
 					__u8 dir, __u16 hook)
 {
-	struct cp_sandbox *sb = cp_scope();
+	struct cp_sandbox *sb = cp_scope_lsm();
 	struct cp_net_res nr = { .deny = false, .rule = CP_RULE_NONE };
 	struct cp_verdict v;
 	struct cp_event *e;
@@ -461,6 +483,108 @@ int BPF_PROG(cp_socket_bind, struct socket *sock, struct sockaddr *address,
 	return cp_sock_hook(sock, address, CP_NET_DIR_BIND, CP_HOOK_SOCK_BIND);
 }
 
+/* A unix socket peer: by inode when bound to a path (so a rename or a
+ * link of the socket file still matches), by exact name when abstract. */
+static __always_inline int cp_unix_peer(struct sock *other, __u16 hook)
+{
+	struct cp_sandbox *sb = cp_scope_lsm();
+	struct unix_sock *us = (void *)other;    /* struct sock is its first member */
+	struct cp_unix_val *uv = NULL;
+	struct cp_net_res nr = { .deny = false, .rule = CP_RULE_NONE };
+	struct dentry *d;
+	struct cp_verdict v;
+	struct cp_event *e;
+	struct cp_ino_key ik = {};
+	__u32 id, forbid;
+
+	if (!sb)
+		return 0;
+	forbid = cp_forbidden(sb);
+	if (!(sb->flags & CP_SB_UNIX_RULES) && !(forbid & CP_FORBID_CONNECT))
+		return 0;
+	id = sb->id;
+	d = BPF_CORE_READ(us, path.dentry);
+	if (d) {
+		struct inode *ino = BPF_CORE_READ(d, d_inode);
+
+		ik.sandbox_id = id;
+		if (ino) {
+			ik.dev = cp_inode_dev(ino);
+			ik.ino = BPF_CORE_READ(ino, i_ino);
+			uv = bpf_map_lookup_elem(&cp_unix_rules, &ik);
+		}
+	} else {
+		struct unix_address *ua = BPF_CORE_READ(us, addr);
+		struct cp_unix_abs_key *ak;
+		__u32 zero = 0;
+		__u32 len;
+
+		ak = bpf_map_lookup_elem(&cp_unix_scratch, &zero);
+		if (ua && ak) {
+			__builtin_memset(ak, 0, sizeof(*ak));
+			len = (__u32)BPF_CORE_READ(ua, len) - 3;   /* sun_family + leading NUL */
+			if (len > 0 && len < CP_UNIX_NAME_MAX) {
+				len &= 0x7f;    /* a bound the verifier can see */
+				ak->sandbox_id = id;
+				ak->len = len;
+				bpf_probe_read_kernel(ak->name, len,
+						      (void *)ua + bpf_core_field_offset(struct unix_address, name) + 3);
+				uv = bpf_map_lookup_elem(&cp_unix_abs, ak);
+			}
+		}
+	}
+	if (forbid & CP_FORBID_CONNECT) {
+		nr.deny = true;
+		nr.rule = CP_RULE_LEVEL;
+		nr.err = sb->errno_deny;
+	} else if (uv) {
+		nr.deny = !uv->allow;
+		nr.rule = uv->rule;
+		nr.flags = uv->flags;
+		nr.err = uv->errno_val;
+	} else {
+		struct cp_sb_policy *pol = bpf_map_lookup_elem(&cp_policy, &id);
+
+		nr.deny = !(sb->flags & CP_SB_NET_DEFAULT_ALLOW);
+		nr.rule = CP_RULE_DEFAULT;
+		if (pol) {
+			nr.flags = pol->net_flags;
+			nr.err = pol->net_errno;
+		}
+	}
+	v = cp_judge(sb, nr.deny, nr.flags, nr.err);
+	if (v.emit) {
+		e = cp_event_start(sb, hook, &v, nr.rule);
+		if (e) {
+			e->family = CP_AF_UNIX;
+			e->ino = ik.ino;
+			e->dev = ik.dev;
+			if (d)
+				bpf_probe_read_kernel_str(e->path, sizeof(e->path),
+							  BPF_CORE_READ(d, d_name.name));
+			bpf_ringbuf_submit(e, 0);
+		}
+	}
+	return v.ret;
+}
+
+SEC("lsm/unix_stream_connect")
+int BPF_PROG(cp_unix_stream_connect, struct sock *sock, struct sock *other, struct sock *newsk,
+	     int ret)
+{
+	if (ret)
+		return ret;
+	return cp_unix_peer(other, CP_HOOK_UNIX_CONNECT);
+}
+
+SEC("lsm/unix_may_send")
+int BPF_PROG(cp_unix_may_send, struct socket *sock, struct socket *other, int ret)
+{
+	if (ret)
+		return ret;
+	return cp_unix_peer(BPF_CORE_READ(other, sk), CP_HOOK_UNIX_CONNECT);
+}
+
 /* The address-family allowlist for every family; the cgroup hook only
  * sees AF_INET/AF_INET6 sockets. */
 SEC("lsm/socket_create")
@@ -477,7 +601,7 @@ int BPF_PROG(cp_socket_create, int family, int type, int protocol, int kern, int
 		return ret;
 	if (kern)
 		return 0;
-	sb = cp_scope();
+	sb = cp_scope_lsm();
 	if (!sb)
 		return 0;
 	id = sb->id;
@@ -527,7 +651,7 @@ int BPF_PROG(cp_ptrace_access_check, struct task_struct *child, unsigned int mod
 
 	if (ret)
 		return ret;
-	sb = cp_scope();
+	sb = cp_scope_lsm();
 	if (!sb)
 		return 0;
 	outside = cp_task_cgroup_id(child) != sb->cgroup_id;
@@ -545,7 +669,7 @@ int BPF_PROG(cp_task_kill, struct task_struct *p, struct kernel_siginfo *info, i
 
 	if (ret)
 		return ret;
-	sb = cp_scope();
+	sb = cp_scope_lsm();
 	if (!sb || !(sb->flags & CP_SB_NO_SIGNAL_OUT))
 		return 0;
 	if (cp_task_cgroup_id(p) == sb->cgroup_id)
@@ -555,7 +679,7 @@ int BPF_PROG(cp_task_kill, struct task_struct *p, struct kernel_siginfo *info, i
 
 static __always_inline int cp_mount_hook(__u16 hook, __u32 arg)
 {
-	struct cp_sandbox *sb = cp_scope();
+	struct cp_sandbox *sb = cp_scope_lsm();
 
 	if (!sb || !(sb->flags & CP_SB_NO_MOUNT))
 		return 0;
@@ -587,23 +711,53 @@ int BPF_PROG(cp_sb_umount, struct vfsmount *mnt, int flags, int ret)
 	return cp_mount_hook(CP_HOOK_SB_UMOUNT, (__u32)flags);
 }
 
+/* An executable mapping of a file: the exec rules apply to it. */
+static __always_inline int cp_exec_map(struct cp_sandbox *sb, struct file *file, __u16 hook,
+				       __u32 prot)
+{
+	struct inode *ino = BPF_CORE_READ(file, f_inode);
+	struct cp_verdict v;
+	struct cp_event *e;
+	__u32 rule, rflags;
+	bool deny;
+
+	if (!ino)
+		return 0;
+	deny = cp_exec_decide(sb, file, ino, &rule, &rflags);
+	if (!deny)
+		return 0;
+	v = cp_judge(sb, deny, rflags, sb->errno_deny);
+	e = cp_event_start(sb, hook, &v, rule);
+	if (e) {
+		e->ino = BPF_CORE_READ(ino, i_ino);
+		e->dev = cp_inode_dev(ino);
+		e->arg = prot;
+		bpf_probe_read_kernel_str(e->path, sizeof(e->path),
+					  BPF_CORE_READ(file, f_path.dentry, d_name.name));
+		bpf_ringbuf_submit(e, 0);
+	}
+	return v.ret;
+}
+
 SEC("lsm/file_mprotect")
 int BPF_PROG(cp_file_mprotect, struct vm_area_struct *vma, unsigned long reqprot,
 	     unsigned long prot, int ret)
 {
 	struct cp_sandbox *sb;
+	struct file *file;
 	unsigned long vmf;
 
 	if (ret)
 		return ret;
-	sb = cp_scope();
-	if (!sb || !(sb->flags & CP_SB_WX) || !(prot & CP_PROT_EXEC))
+	sb = cp_scope_lsm();
+	if (!sb || !(prot & CP_PROT_EXEC))
 		return 0;
 	vmf = BPF_CORE_READ(vma, vm_flags);
 	/* W^X: never both at once, and no turning written memory executable */
-	if (!(prot & CP_PROT_WRITE) && !(vmf & CP_VM_WRITE))
-		return 0;
-	return cp_simple(sb, true, CP_HOOK_MPROTECT, CP_RULE_DEFAULT, 0, (__u32)prot);
+	if ((sb->flags & CP_SB_WX) && ((prot & CP_PROT_WRITE) || (vmf & CP_VM_WRITE)))
+		return cp_simple(sb, true, CP_HOOK_MPROTECT, CP_RULE_DEFAULT, 0, (__u32)prot);
+	file = BPF_CORE_READ(vma, vm_file);
+	return file ? cp_exec_map(sb, file, CP_HOOK_MPROTECT, (__u32)prot) : 0;
 }
 
 SEC("lsm/mmap_file")
@@ -614,12 +768,12 @@ int BPF_PROG(cp_mmap_file, struct file *file, unsigned long reqprot, unsigned lo
 
 	if (ret)
 		return ret;
-	sb = cp_scope();
-	if (!sb || !(sb->flags & CP_SB_WX))
+	sb = cp_scope_lsm();
+	if (!sb || !(prot & CP_PROT_EXEC))
 		return 0;
-	if ((prot & (CP_PROT_WRITE | CP_PROT_EXEC)) != (CP_PROT_WRITE | CP_PROT_EXEC))
-		return 0;
-	return cp_simple(sb, true, CP_HOOK_MMAP_FILE, CP_RULE_DEFAULT, 0, (__u32)prot);
+	if ((sb->flags & CP_SB_WX) && (prot & CP_PROT_WRITE))
+		return cp_simple(sb, true, CP_HOOK_MMAP_FILE, CP_RULE_DEFAULT, 0, (__u32)prot);
+	return file ? cp_exec_map(sb, file, CP_HOOK_MMAP_FILE, (__u32)prot) : 0;
 }
 
 SEC("lsm/task_alloc")
@@ -629,10 +783,19 @@ int BPF_PROG(cp_task_alloc, struct task_struct *task, unsigned long clone_flags,
 
 	if (ret)
 		return ret;
-	sb = cp_scope();
-	if (!sb || !(cp_forbidden(sb) & CP_FORBID_FORK))
+	sb = cp_scope_lsm();
+	if (!sb)
 		return 0;
-	return cp_simple(sb, true, CP_HOOK_TASK_ALLOC, CP_RULE_LEVEL, 0, (__u32)clone_flags);
+	if (cp_forbidden(sb) & CP_FORBID_FORK)
+		return cp_simple(sb, true, CP_HOOK_TASK_ALLOC, CP_RULE_LEVEL, 0, (__u32)clone_flags);
+	{
+		__u64 *key = bpf_task_storage_get(&cp_task_sb, task, 0,
+						  BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+		if (key)
+			*key = sb->cgroup_id;
+	}
+	return 0;
 }
 
 #endif /* COMPART_LSM_BPF_H */

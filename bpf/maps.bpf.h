@@ -69,6 +69,28 @@ struct {
 } cp_created SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct cp_ino_key);
+	__type(value, struct cp_unix_val);
+} cp_unix_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct cp_unix_abs_key);
+	__type(value, struct cp_unix_val);
+} cp_unix_abs SEC(".maps");
+
+/* per-CPU scratch for an abstract-name key (too big for the stack) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cp_unix_abs_key);
+} cp_unix_scratch SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(max_entries, 4096);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -90,11 +112,35 @@ struct {
 	__type(value, struct cp_sb_state);
 } cp_sb_state SEC(".maps");
 
+/* Sandbox membership that survives leaving the cgroup: a task's sandbox
+ * key (its sandbox's cgroup id), set when it execs in scope and inherited
+ * by the tasks it creates (lsm.bpf.h).  Cgroup ids are never reused, so
+ * a stale value only misses. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} cp_task_sb SEC(".maps");
+
 static __always_inline struct cp_sandbox *cp_scope(void)
 {
 	__u64 cg = bpf_get_current_cgroup_id();
 
 	return bpf_map_lookup_elem(&cp_sandboxes, &cg);
+}
+
+/* For LSM hooks (task storage helpers are not available to cgroup
+ * programs): the cgroup first, then the inherited membership. */
+static __always_inline struct cp_sandbox *cp_scope_lsm(void)
+{
+	struct cp_sandbox *sb = cp_scope();
+	__u64 *key;
+
+	if (sb)
+		return sb;
+	key = bpf_task_storage_get(&cp_task_sb, bpf_get_current_task_btf(), 0, 0);
+	return key ? bpf_map_lookup_elem(&cp_sandboxes, key) : NULL;
 }
 
 static __always_inline __u32 cp_forbidden(const struct cp_sandbox *sb)

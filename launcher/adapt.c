@@ -160,6 +160,8 @@ void cp_adapt_window(const struct cp_adapt_state *st, uint32_t v[CP_FEAT_COUNT])
 {
 	for (int i = 0; i < CP_FEAT_COUNT; i++)
 		v[i] = st->cur[i] + st->prev[i];
+	v[CP_FEAT_TASKS_PEAK] = st->cur[CP_FEAT_TASKS_PEAK] > st->prev[CP_FEAT_TASKS_PEAK] ?
+				st->cur[CP_FEAT_TASKS_PEAK] : st->prev[CP_FEAT_TASKS_PEAK];
 	v[CP_FEAT_BYTES_WRITTEN_KB] = (uint32_t)((st->cur_bytes[CP_ADAPT_BYTES_WRITTEN] +
 						  st->prev_bytes[CP_ADAPT_BYTES_WRITTEN]) >> 10);
 	v[CP_FEAT_BYTES_SENT_KB] = (uint32_t)((st->cur_bytes[CP_ADAPT_BYTES_SENT] +

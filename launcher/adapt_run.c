@@ -24,7 +24,7 @@
 static const char *const required_progs[] = { "cp_adapt_fork", "cp_adapt_exec" };
 static const char *const feature_progs[] = {
 	"cp_adapt_dirty", "cp_adapt_ctime_set", "cp_adapt_ctime_xchg", "cp_adapt_ctime_skip",
-	"cp_adapt_capable",
+	"cp_adapt_capable", "cp_adapt_task_exit",
 };
 
 struct cr_adapt {

@@ -83,6 +83,7 @@ struct cp_bpf {
 	cp_bpf_event_cb cb;
 	void *cb_ctx;
 	int delivered;
+	unsigned unix_unresolved;     /* unix rule paths absent at attach */
 };
 
 static void setwhy(char *why, size_t n, const char *fmt, ...)
@@ -367,11 +368,8 @@ static void rm_dir_contents(const char *dir)
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-		if (unlink(p) < 0 && errno == EISDIR) {
-			rm_dir_contents(p);
-			rmdir(p);
-		} else if (errno == EPERM) {
-			/* bpffs reports EPERM for unlink(dir) */
+		/* unlink(dir) fails with EISDIR, or EPERM on bpffs */
+		if (unlink(p) < 0 && (errno == EISDIR || errno == EPERM)) {
 			rm_dir_contents(p);
 			rmdir(p);
 		}
@@ -734,6 +732,7 @@ const char *cp_bpf_missing(struct cp_bpf *b)
 const char *cp_bpf_pin_dir(const struct cp_bpf *b) { return b ? b->pin_dir : ""; }
 uint32_t cp_bpf_sandbox_id(const struct cp_bpf *b) { return b ? b->sandbox_id : 0; }
 unsigned cp_bpf_cgroup_links(const struct cp_bpf *b) { return b ? b->nlinks : 0; }
+unsigned cp_bpf_unix_unresolved(const struct cp_bpf *b) { return b ? b->unix_unresolved : 0; }
 int cp_bpf_events_fd(const struct cp_bpf *b) { return b && b->rb ? ring_buffer__epoll_fd(b->rb) : -EBADF; }
 
 static int find_fd(const struct cp_named_fd *arr, unsigned cnt, const char *name)
@@ -846,6 +845,10 @@ static void clear_sandbox_entries(struct cp_bpf *b, uint32_t id, uint64_t cgid)
 		delete_sandbox_keys(fd, sizeof(struct cp_ino_key), 0, id);
 	if ((fd = cp_bpf_map_fd(b, "cp_created")) >= 0)
 		delete_sandbox_keys(fd, sizeof(struct cp_ino_key), 0, id);
+	if ((fd = cp_bpf_map_fd(b, "cp_unix_rules")) >= 0)
+		delete_sandbox_keys(fd, sizeof(struct cp_ino_key), 0, id);
+	if ((fd = cp_bpf_map_fd(b, "cp_unix_abs")) >= 0)
+		delete_sandbox_keys(fd, sizeof(struct cp_unix_abs_key), 0, id);
 	if ((fd = cp_bpf_map_fd(b, "cp_net_rules")) >= 0)
 		delete_sandbox_keys(fd, sizeof(struct cp_net_key),
 				    offsetof(struct cp_net_key, sandbox_id), htonl(id));
@@ -1033,6 +1036,38 @@ int cp_bpf_sandbox_add(struct cp_bpf *b, int cgroup_fd, uint64_t cgroup_id, uint
 			rc = -errno;
 			setwhy(why, n, "writing network rules: %s", strerror(-rc));
 			goto out;
+		}
+	}
+	for (size_t i = 0; i < m->nunix; i++) {
+		const struct cp_bpf_unix_rule *u = &m->unix_rules[i];
+
+		if (u->abstract) {
+			struct cp_unix_abs_key k = { .sandbox_id = id };
+
+			k.len = (uint32_t)strlen(u->path);
+			memcpy(k.name, u->path, k.len);
+			if (bpf_map_update_elem(cp_bpf_map_fd(b, "cp_unix_abs"), &k, &u->val, BPF_ANY) < 0) {
+				rc = -errno;
+				setwhy(why, n, "writing unix rules: %s", strerror(-rc));
+				goto out;
+			}
+		} else {
+			struct cp_ino_key k = { .sandbox_id = id };
+			struct stat st;
+
+			/* a socket that does not exist yet cannot match: the
+			 * network default decides for it (counted, reported) */
+			if (stat(u->path, &st) < 0) {
+				b->unix_unresolved++;
+				continue;
+			}
+			k.dev = kdev(st.st_dev);
+			k.ino = st.st_ino;
+			if (bpf_map_update_elem(cp_bpf_map_fd(b, "cp_unix_rules"), &k, &u->val, BPF_ANY) < 0) {
+				rc = -errno;
+				setwhy(why, n, "writing unix rules: %s", strerror(-rc));
+				goto out;
+			}
 		}
 	}
 	if (bpf_map_update_elem(cp_bpf_map_fd(b, "cp_policy"), &id, &m->policy, BPF_ANY) < 0) {
@@ -1254,6 +1289,7 @@ static const char *const hook_names[] = {
 	[CP_HOOK_PATH_MKNOD] = "path_mknod",
 	[CP_HOOK_PATH_SYMLINK] = "path_symlink",
 	[CP_HOOK_PATH_TRUNCATE] = "path_truncate",
+	[CP_HOOK_UNIX_CONNECT] = "unix_connect",
 	[CP_HOOK_ADAPT] = "adapt",
 };
 
@@ -1337,6 +1373,12 @@ struct json_object *cp_bpf_event_json(const struct cp_event *e)
 		}
 		add_str(o, "proto", e->arg == CP_NET_PROTO_TCP ? "tcp" : e->arg == CP_NET_PROTO_UDP ?
 			"udp" : e->arg == CP_NET_PROTO_ICMP ? "icmp" : "other");
+		break;
+	case CP_HOOK_UNIX_CONNECT:
+		memcpy(path, e->path, CP_PATH_MAX);
+		path[CP_PATH_MAX] = 0;
+		add_str(o, "socket", path);
+		add_int(o, "ino", (int64_t)e->ino);
 		break;
 	case CP_HOOK_CG_SOCK_CREATE:
 	case CP_HOOK_SOCK_CREATE:
@@ -1464,10 +1506,11 @@ int cp_bpf_layer_attach(struct cp_run *r)
 	if (glue.want_lsm) {
 		if (cp_bpf_lsm_active(b))
 			cp_layer_applied(r, CP_LAYER_BPF_LSM, "%s programs, sandbox %u, %zu inode + "
-					 "%zu exec rules%s%s%s", cp_bpf_reused(b) ? "pinned" : "loaded",
-					 cp_bpf_sandbox_id(b), m->nfs, m->nexec,
-					 (m->gaps & CP_BPF_GAP_UNIX_PATHS) ?
-					 "; unix socket path rules NOT enforced" : "",
+					 "%zu exec + %zu unix rules (%u socket paths absent: "
+					 "the default applies to them)%s%s",
+					 cp_bpf_reused(b) ? "pinned" : "loaded",
+					 cp_bpf_sandbox_id(b), m->nfs, m->nexec, m->nunix,
+					 cp_bpf_unix_unresolved(b),
 					 cp_bpf_missing(b)[0] ? "; not in this kernel: " : "",
 					 cp_bpf_missing(b));
 		else
@@ -1475,8 +1518,9 @@ int cp_bpf_layer_attach(struct cp_run *r)
 	}
 	if (glue.want_cg)
 		cp_layer_applied(r, CP_LAYER_CGROUP_BPF, "%u programs on the sandbox cgroup, "
-				 "%zu prefixes, %u device rules", cp_bpf_cgroup_links(b), m->nnet,
-				 m->policy.ndev);
+				 "%zu prefixes, %u device rules%s", cp_bpf_cgroup_links(b), m->nnet,
+				 m->policy.ndev, (m->gaps & CP_BPF_GAP_UNIX_PATHS) && !cp_bpf_lsm_active(b) ?
+				 "; unix socket rules NOT enforced here (they need BPF LSM)" : "");
 	return 0;
 }
 

@@ -95,6 +95,9 @@ int cp_bpf_get_level(const struct cp_bpf *b, uint32_t *level);
 int cp_bpf_set_level(struct cp_bpf *b, uint32_t level);
 /* Number of cgroup programs attached for this sandbox. */
 unsigned cp_bpf_cgroup_links(const struct cp_bpf *b);
+/* Unix rules whose socket path did not exist at attach (they cannot
+ * match; the network default decides for those sockets). */
+unsigned cp_bpf_unix_unresolved(const struct cp_bpf *b);
 
 typedef void (*cp_bpf_event_cb)(const struct cp_event *e, void *ctx);
 /* The epoll-able fd of this sandbox's ring buffer. */

@@ -10,7 +10,10 @@
  * /sys/fs/cgroup/unified.  The leaf is killed (cgroup.kill) and removed
  * when the run ends, on failure paths too.
  */
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <linux/magic.h>
 #include <stdio.h>
 #include <string.h>
@@ -82,6 +85,33 @@ int cr_cgroup_parent(char *parent, size_t plen, char *why, size_t n)
 	return 0;
 }
 
+/* A supervisor killed with SIGKILL cannot remove its cgroup; its init and
+ * command died with it (PDEATHSIG), so the leaf is empty.  Leaves named
+ * after a supervisor that no longer exists are removed by the next run
+ * (rmdir refuses a populated one, so a live sandbox is never touched). */
+static void collect_stale(const char *parent)
+{
+	DIR *d = opendir(parent);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char path[PATH_MAX];
+		long pid;
+		char *end;
+
+		if (strncmp(e->d_name, "cr-", 3) != 0)
+			continue;
+		pid = strtol(e->d_name + 3, &end, 10);
+		if (*end != '-' || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", parent, e->d_name) < sizeof(path))
+			(void)rmdir(path);
+	}
+	closedir(d);
+}
+
 int cr_cgroup_create(struct cp_run *r, char *why, size_t n)
 {
 	char parent[PATH_MAX];
@@ -97,6 +127,7 @@ int cr_cgroup_create(struct cp_run *r, char *why, size_t n)
 		snprintf(why, n, "mkdir %s: %s", parent, strerror(-e));
 		return e;
 	}
+	collect_stale(parent);
 	if ((size_t)snprintf(r->cgroup_path, sizeof(r->cgroup_path), "%s/%s", parent, r->id) >=
 	    sizeof(r->cgroup_path)) {
 		snprintf(why, n, "cgroup path too long");

@@ -14,7 +14,9 @@
 #include <linux/filter.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
 #include <sys/types.h>
+#include <termios.h>
 
 #include "sandbox.h"
 #include "util.h"
@@ -26,6 +28,7 @@ enum cr_report_kind {
 	CR_REP_FAIL,        /* setup failed: msg; supervisor exits 125 */
 	CR_REP_EXEC,        /* execve failed: err, msg = command */
 	CR_REP_EXIT,        /* the target's wait status */
+	CR_REP_PTY,         /* carries the master of the sandbox's own pty */
 };
 
 /* Small enough that one write(2) to a pipe is atomic (PIPE_BUF). */
@@ -49,7 +52,13 @@ struct cr_plan {
 	bool mount_view;             /* build a new root from the fs rules */
 	int report_fd;               /* write end, CLOEXEC */
 	int go_fd;                   /* read end, CLOEXEC; -1: no handshake */
-	int pty_slave;               /* -1 without a pty */
+	int pty_slave;               /* a pty made by the supervisor; -1: none */
+	/* or a pty made inside, on the sandbox's own devpts, with the
+	 * caller's terminal settings; its master goes to the supervisor */
+	bool pty_inside;
+	bool have_tio, have_ws;
+	struct termios tio;
+	struct winsize ws;
 	const int *passfd;
 	size_t npassfd;
 	char **argv;
@@ -106,6 +115,8 @@ struct cr_pty {
 };
 int cr_pty_open(struct cr_pty *t);
 int cr_pty_start(struct cr_pty *t, struct cp_super *s);
+/* The sandbox's own pty, made inside (cr_plan.pty_inside). */
+void cr_pty_inside_open(const struct cr_plan *pl, int *slave);
 void cr_pty_winch(struct cr_pty *t);
 void cr_pty_restore(struct cr_pty *t);
 void cr_pty_drain(struct cr_pty *t);

@@ -16,9 +16,11 @@
 #include <linux/close_range.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -29,6 +31,8 @@
 #include "cr.h"
 
 int cr_child_report_fd = -1;
+/* the command's terminal: the supervisor's pty slave or our own */
+static int tty_slave = -1;
 
 static void report(const struct cr_report *rep)
 {
@@ -112,14 +116,18 @@ static void target_main(const struct cr_plan *pl, const sigset_t *oldmask)
 		signal(fwd_signals[i], SIG_DFL);
 	signal(SIGCHLD, SIG_DFL);
 	sigprocmask(SIG_SETMASK, oldmask, NULL);
+	/* without a pid namespace nothing else ends the command with its
+	 * init (the death signal survives the execve) */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		cr_child_fail(errno, "PR_SET_PDEATHSIG");
 
-	if (pl->pty_slave >= 0) {
+	if (tty_slave >= 0) {
 		/* its own session with the new pty as controlling terminal:
 		 * job control works, and the caller's terminal is unreachable */
-		if (setsid() < 0 || ioctl(pl->pty_slave, TIOCSCTTY, 0) < 0)
+		if (setsid() < 0 || ioctl(tty_slave, TIOCSCTTY, 0) < 0)
 			cr_child_fail(errno, "pty: taking the terminal");
 		for (int fd = 0; fd < 3; fd++)
-			if (isatty(fd) && dup2(pl->pty_slave, fd) < 0)
+			if (isatty(fd) && dup2(tty_slave, fd) < 0)
 				cr_child_fail(errno, "pty: dup2");
 	}
 
@@ -160,6 +168,39 @@ static void target_main(const struct cr_plan *pl, const sigset_t *oldmask)
 	_exit(rep.err == ENOENT ? CR_EXIT_NOTFOUND : CR_EXIT_CANNOT);
 }
 
+struct spawn_args {
+	const struct cr_plan *pl;
+	const sigset_t *oldmask;
+};
+
+static int target_entry(void *arg)
+{
+	const struct spawn_args *a = arg;
+
+	target_main(a->pl, a->oldmask);
+}
+
+/* The target is started like posix_spawn does it: sharing the init's
+ * memory and suspending the init until it has exec'd (CLONE_VM |
+ * CLONE_VFORK), so neither page tables nor copy-on-write faults are paid
+ * for a process that only prepares an execve.  It gets its own stack. */
+static pid_t spawn_target(const struct cr_plan *pl, const sigset_t *oldmask)
+{
+	static const size_t stack_size = 256 * 1024;
+	struct spawn_args a = { pl, oldmask };
+	char *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	pid_t pid;
+
+	if (stack == MAP_FAILED)
+		cr_child_fail(errno, "mmap");
+	pid = clone(target_entry, stack + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+	if (pid < 0)
+		cr_child_fail(errno, "starting the command");
+	munmap(stack, stack_size);
+	return pid;
+}
+
 static int status_code(int st)
 {
 	if (WIFEXITED(st))
@@ -167,6 +208,42 @@ static int status_code(int st)
 	if (WIFSIGNALED(st))
 		return 128 + WTERMSIG(st);
 	return CR_EXIT_FAILURE;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* The init inherited every descriptor of the supervisor (audit log, cgroup,
+ * pty master, BPF objects, the read end of the report pipe): keep only what
+ * the sandbox side uses.  Without the read end here, a write to the report
+ * pipe after the supervisor died fails (SIGPIPE) instead of running the
+ * command unsupervised. */
+static void close_inherited(const struct cr_plan *pl)
+{
+	int keep[CR_MAX_LIST + 8];
+	size_t n = 0;
+	unsigned int lo = 3;
+
+	keep[n++] = pl->report_fd;
+	if (pl->go_fd >= 0)
+		keep[n++] = pl->go_fd;
+	if (pl->pty_slave >= 0)
+		keep[n++] = pl->pty_slave;
+	for (size_t i = 0; i < pl->npassfd && n < sizeof(keep) / sizeof(keep[0]); i++)
+		keep[n++] = pl->passfd[i];
+	qsort(keep, n, sizeof(int), cmp_int);
+	for (size_t i = 0; i < n; i++) {
+		if (keep[i] < (int)lo)
+			continue;
+		if ((unsigned int)keep[i] > lo &&
+		    syscall(SYS_close_range, lo, (unsigned int)keep[i] - 1, 0) < 0)
+			cr_child_fail(errno, "close_range");
+		lo = (unsigned int)keep[i] + 1;
+	}
+	if (syscall(SYS_close_range, lo, ~0U, 0) < 0)
+		cr_child_fail(errno, "close_range");
 }
 
 void cr_init_main(const struct cr_plan *pl)
@@ -182,6 +259,7 @@ void cr_init_main(const struct cr_plan *pl)
 	/* if the supervisor dies, so does the sandbox */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		cr_child_fail(errno, "PR_SET_PDEATHSIG");
+	close_inherited(pl);
 
 	sigemptyset(&mask);
 	for (size_t i = 0; i < sizeof(fwd_signals) / sizeof(fwd_signals[0]); i++) {
@@ -203,6 +281,9 @@ void cr_init_main(const struct cr_plan *pl)
 	cr_ns_write_maps(pl);
 	cr_ns_setup_misc(pl);
 	cr_mount_setup(pl);
+	tty_slave = pl->pty_slave;
+	if (pl->pty_inside)
+		cr_pty_inside_open(pl, &tty_slave);
 	if ((pl->ns & CP_NS_TIME) && unshare(CLONE_NEWTIME) < 0)
 		cr_child_fail(errno, "time namespace");
 	cr_rlimits_apply(pl);
@@ -222,15 +303,11 @@ void cr_init_main(const struct cr_plan *pl)
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	if (sfd < 0)
 		cr_child_fail(errno, "signalfd");
-	target = fork();
-	if (target < 0)
-		cr_child_fail(errno, "fork");
-	if (target == 0)
-		target_main(pl, &oldmask);
+	target = spawn_target(pl, &oldmask);
 
 	/* the target holds its own copies */
-	if (pl->pty_slave >= 0)
-		close(pl->pty_slave);
+	if (tty_slave >= 0)
+		close(tty_slave);
 	for (size_t i = 0; i < pl->npassfd; i++)
 		close(pl->passfd[i]);
 	for (size_t i = 0; i < 3; i++)

@@ -9,11 +9,18 @@
  * only terminal the sandbox can reach is one the supervisor reads from;
  * the caller's terminal is put in raw mode and bytes are copied both ways,
  * so job control and line editing happen on the inner pty.
+ *
+ * Where the view has the launcher's /dev, the pair is made inside, on the
+ * sandbox's own devpts instance (ttyname works, /dev/tty is the sandbox's),
+ * with the caller's termios and window size, and only the master travels
+ * to the supervisor; otherwise the supervisor opens it from /dev/ptmx.
  */
 #include <fcntl.h>
 #include <pty.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -117,4 +124,43 @@ void cr_pty_drain(struct cr_pty *t)
 		if (n <= 0 || cr_write_all(STDOUT_FILENO, buf, (size_t)n) < 0)
 			break;
 	}
+}
+
+/* In the sandbox's init, after the view is built: a pty pair on the
+ * sandbox's own devpts instance, so ttyname(3) works inside and nothing of
+ * the host's devpts is involved.  The master travels to the supervisor
+ * over the report socket; the slave stays for the command. */
+void cr_pty_inside_open(const struct cr_plan *pl, int *slave)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct cr_report rep = { .kind = CR_REP_PTY };
+	struct iovec iov = { &rep, sizeof(rep) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
+			     .msg_controllen = sizeof(cm.buf) };
+	char name[64];
+	int master;
+
+	master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		cr_child_fail(errno, "pty: opening /dev/ptmx in the sandbox");
+	if (unlockpt(master) < 0 || ptsname_r(master, name, sizeof(name)) != 0)
+		cr_child_fail(errno, "pty: unlockpt");
+	*slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (*slave < 0)
+		cr_child_fail(errno, "pty: opening %s", name);
+	if (pl->have_tio)
+		(void)tcsetattr(*slave, TCSANOW, &pl->tio);
+	if (pl->have_ws)
+		(void)ioctl(master, TIOCSWINSZ, &pl->ws);
+	memset(&cm, 0, sizeof(cm));
+	cm.h.cmsg_level = SOL_SOCKET;
+	cm.h.cmsg_type = SCM_RIGHTS;
+	cm.h.cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(&cm.h), &master, sizeof(int));
+	if (sendmsg(pl->report_fd, &mh, MSG_NOSIGNAL) != (ssize_t)sizeof(rep))
+		cr_child_fail(errno, "pty: handing the terminal to the supervisor");
+	close(master);
 }

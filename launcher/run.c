@@ -17,7 +17,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -47,6 +49,7 @@ static struct cr_pty g_pty = { .master = -1, .slave = -1 };
 struct cr_outcome {
 	struct cr_report fail, exec, exit;
 	bool have_fail, have_exec, have_exit, have_ready;
+	int pty_master;       /* from CR_REP_PTY, until the proxy takes it */
 };
 
 static void die_cleanup(void)
@@ -180,15 +183,52 @@ static int on_child_exit(int fd, void *ctx)
 	return CP_SUPER_REMOVE;
 }
 
-static int read_report(int fd, struct cr_outcome *out)
+/* One message from the report socket (SOCK_SEQPACKET: one report per
+ * read); *fd receives a descriptor passed with it, or -1.  Returns the
+ * message size, 0 at EOF, or -errno. */
+static ssize_t recv_report(int sock, struct cr_report *rep, int *fd)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct iovec iov = { rep, sizeof(*rep) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
+			     .msg_controllen = sizeof(cm.buf) };
+	ssize_t n;
+
+	*fd = -1;
+	do
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(fd, CMSG_DATA(c), sizeof(int));
+	if (n == (ssize_t)sizeof(*rep))
+		rep->msg[sizeof(rep->msg) - 1] = '\0';
+	return n;
+}
+
+static int read_report(int sock, struct cr_outcome *out)
 {
 	struct cr_report rep;
-	ssize_t n = cr_read_full(fd, &rep, sizeof(rep));
+	int fd;
+	ssize_t n = recv_report(sock, &rep, &fd);
 
-	if (n == 0 || n == -EAGAIN)
-		return CP_SUPER_REMOVE;
-	if (n != (ssize_t)sizeof(rep))
-		return CP_SUPER_REMOVE;
+	if (n != (ssize_t)sizeof(rep)) {
+		if (fd >= 0)
+			close(fd);
+		return CP_SUPER_REMOVE;   /* EOF, EAGAIN once drained, or garbage */
+	}
+	if (rep.kind == CR_REP_PTY && fd >= 0 && out->pty_master < 0) {
+		out->pty_master = fd;
+		return 0;
+	}
+	if (fd >= 0)
+		close(fd);
 	rep.msg[sizeof(rep.msg) - 1] = '\0';
 	switch (rep.kind) {
 	case CR_REP_FAIL:
@@ -213,6 +253,19 @@ static int read_report(int fd, struct cr_outcome *out)
 	return 0;
 }
 
+/* The sandbox made its own pty and sent the master: proxy it. */
+static void start_inner_pty(struct cp_run *r, struct cr_outcome *out)
+{
+	int e;
+
+	g_pty.master = out->pty_master;
+	g_pty.slave = -1;
+	out->pty_master = -1;
+	e = cr_pty_start(&g_pty, &r->super);
+	if (e < 0)
+		die("pty: %s", strerror(-e));
+}
+
 struct report_ctx {
 	struct cp_run *r;
 	const struct cr_plan *pl;
@@ -232,10 +285,23 @@ static int on_report(int fd, void *ctx)
 		c->out->have_ready = false;
 		report_layers(c->r, c->pl);
 	}
+	if (ret == 0 && c->out->pty_master >= 0)
+		start_inner_pty(c->r, c->out);
 	return ret;
 }
 
 /* ---- the sequence -------------------------------------------------------- */
+
+/* The view gets the launcher's /dev with its own devpts instance. */
+static bool view_has_own_devpts(const struct cr_plan *pl)
+{
+	if (!pl->mount_view)
+		return false;
+	for (size_t i = 0; i < pl->p->fs.nrules; i++)
+		if (strcmp(pl->p->fs.rules[i].path, "/dev") == 0)
+			return false;
+	return true;
+}
 
 static void plan_namespaces(struct cp_run *r, struct cr_plan *pl)
 {
@@ -400,7 +466,7 @@ int cr_run_main(const struct cp_run_opts *o)
 	struct cp_run run = { .opts = o, .cgroup_fd = -1, .child_pid = -1, .child_pidfd = -1 };
 	struct cp_run *r = &run;
 	struct cr_plan pl = { .pty_slave = -1, .report_fd = -1, .go_fd = -1 };
-	struct cr_outcome out = { 0 };
+	struct cr_outcome out = { .pty_master = -1 };
 	struct report_ctx rctx = { .r = r, .pl = &pl, .out = &out };
 	bool handshake;
 	struct cr_report rep;
@@ -454,12 +520,21 @@ int cr_run_main(const struct cp_run_opts *o)
 	cp_bpf_layer_prepare(r);
 
 	if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
-		e = cr_pty_open(&g_pty);
-		if (e < 0)
-			die("pty: %s", strerror(-e));
-		pl.pty_slave = g_pty.slave;
+		if (view_has_own_devpts(&pl)) {
+			pl.pty_inside = true;
+			pl.have_tio = tcgetattr(STDIN_FILENO, &pl.tio) == 0;
+			pl.have_ws = ioctl(STDIN_FILENO, TIOCGWINSZ, &pl.ws) == 0;
+		} else {
+			e = cr_pty_open(&g_pty);
+			if (e < 0)
+				die("pty: %s", strerror(-e));
+			pl.pty_slave = g_pty.slave;
+		}
 	}
-	if (pipe2(rep_pipe, O_CLOEXEC) < 0 || pipe2(go_pipe, O_CLOEXEC) < 0)
+	/* a socket, not a pipe: messages keep their boundaries and the
+	 * sandbox's pty master can travel with one */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, rep_pipe) < 0 ||
+	    pipe2(go_pipe, O_CLOEXEC) < 0)
 		die_errno("pipe");
 	pl.report_fd = rep_pipe[1];
 	/* The init waits for "go" only when a supervisor-side layer has to be
@@ -488,10 +563,19 @@ int cr_run_main(const struct cp_run_opts *o)
 	}
 
 	/* ---- wait for the init's READY (or its failure) */
-	if (handshake && (cr_read_full(rep_pipe[0], &rep, sizeof(rep)) != (ssize_t)sizeof(rep) ||
-	    rep.kind != CR_REP_READY)) {
-		if (rep.kind == CR_REP_FAIL) {
-			rep.msg[sizeof(rep.msg) - 1] = '\0';
+	while (handshake) {
+		int pfd;
+		ssize_t n = recv_report(rep_pipe[0], &rep, &pfd);
+
+		if (n == (ssize_t)sizeof(rep) && rep.kind == CR_REP_PTY && pfd >= 0) {
+			out.pty_master = pfd;   /* proxied once the loop runs */
+			continue;
+		}
+		if (pfd >= 0)
+			close(pfd);
+		if (n == (ssize_t)sizeof(rep) && rep.kind == CR_REP_READY)
+			break;
+		if (n == (ssize_t)sizeof(rep) && rep.kind == CR_REP_FAIL) {
 			if (rep.err) {
 				errno = rep.err;
 				die_errno("%s", rep.msg);
@@ -512,12 +596,18 @@ int cr_run_main(const struct cp_run_opts *o)
 	cr_adapt_layer_attach(r);
 	check_supervisor_layers(r);
 
+	/* Reports are needed while the sandbox runs only to receive its pty;
+	 * otherwise they are read once the init has exited.  Not watching
+	 * them saves a wake-up (and on a loaded machine the init's loss of
+	 * the CPU to it) per message. */
 	if ((e = cp_super_add_fd(&r->super, sfd, on_signal, r)) < 0 ||
 	    (e = cp_super_add_fd(&r->super, r->child_pidfd, on_child_exit, r)) < 0 ||
-	    (e = cp_super_add_fd(&r->super, rep_pipe[0], on_report, &rctx)) < 0)
+	    (pl.pty_inside && (e = cp_super_add_fd(&r->super, rep_pipe[0], on_report, &rctx)) < 0))
 		die("supervisor: %s", strerror(-e));
 	if (pl.pty_slave >= 0 && (e = cr_pty_start(&g_pty, &r->super)) < 0)
 		die("pty: %s", strerror(-e));
+	if (out.pty_master >= 0)
+		start_inner_pty(r, &out);
 
 	if (handshake && cr_write_all(go_pipe[1], "g", 1) < 0)
 		die_errno("starting the sandbox");
@@ -538,6 +628,8 @@ int cr_run_main(const struct cp_run_opts *o)
 		;
 	if (out.have_ready)
 		report_layers(r, &pl);
+	if (out.pty_master >= 0)
+		close(out.pty_master);   /* the command ended before it was proxied */
 	close(rep_pipe[0]);
 	cr_pty_drain(&g_pty);
 	cr_pty_restore(&g_pty);

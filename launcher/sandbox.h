@@ -7,10 +7,14 @@
  *   1. options: add a row to the option table in launcher/options.c and a
  *      field to struct cp_run_opts below;
  *   2. attach: in launcher/run.c, at the call site marked
- *      "layer: bpf" / "layer: adapt", after the cgroup exists (cgroup_fd,
- *      cgroup_id valid) and before the sandbox's init runs anything; the
- *      child is already created there (child_pid, child_pidfd valid) but
- *      blocked until cp_run continues;
+ *      "layer: bpf (prepare)" (the cgroup exists: cgroup_fd, cgroup_id
+ *      valid; no sandboxed process yet) and at "layer: bpf" / "layer:
+ *      adapt" (the init exists in the cgroup: child_pid, child_pidfd valid,
+ *      its setup done, the command not started).  The init waits there
+ *      for "go" only when a supervisor-side layer is wanted
+ *      (cp_layer_wanted() for bpf-lsm, cgroup-bpf or adapt) or r->bpf /
+ *      r->adapt was set at the prepare site; otherwise the round trip is
+ *      skipped and nothing may be armed at "layer: bpf";
  *   3. poll: register ring-buffer fds with cp_super_add_fd() at that site;
  *   4. detach: at the site marked "layer: ... detach" after the sandbox's
  *      init has exited (also reached from die() paths via cp_run_cleanup);

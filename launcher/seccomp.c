@@ -124,6 +124,8 @@ static bool dir_trusted(const char *dir, bool create)
 {
 	struct stat st;
 
+	if (lstat(dir, &st) == 0)
+		goto check;
 	if (create && mkdir(dir, 0700) < 0 && errno == ENOENT) {
 		/* one level of missing parent ($HOME/.cache) */
 		char parent[PATH_MAX];
@@ -137,7 +139,10 @@ static bool dir_trusted(const char *dir, bool create)
 				(void)mkdir(dir, 0700);
 		}
 	}
-	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+	if (lstat(dir, &st) < 0)
+		return false;
+check:
+	if (!S_ISDIR(st.st_mode))
 		return false;
 	if (st.st_uid != geteuid() || (st.st_mode & 022))
 		return false;

@@ -191,14 +191,38 @@ static int build_net(const struct cp_policy *p, struct cp_diag *diag, struct cp_
 		m->policy.net_flags |= CP_RF_AUDIT | CP_RF_LOG_ONLY;
 
 	fr = calloc(n->nrules * 2 + 1, sizeof(*fr));
-	if (!fr)
+	m->unix_rules = calloc(n->nrules + 1, sizeof(*m->unix_rules));
+	if (!fr || !m->unix_rules) {
+		free(fr);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < n->nrules; i++) {
 		const struct cp_net_rule *nr = &n->rules[i];
 
 		if (nr->proto == CP_PROTO_UNIX || nr->unix_path) {
+			struct cp_bpf_unix_rule *u;
+
 			m->gaps |= CP_BPF_GAP_UNIX_PATHS;
 			af |= 1ull << AF_UNIX;
+			if (!nr->unix_path)
+				continue;    /* "any unix socket": the default covers it */
+			if (strlen(nr->unix_path) > (nr->unix_path[0] == '@' ? CP_UNIX_NAME_MAX - 1u :
+						     4095u)) {
+				cp_error(diag, nr->loc, "unix socket name too long");
+				rc = -EINVAL;
+				goto out;
+			}
+			u = &m->unix_rules[m->nunix++];
+			u->abstract = nr->unix_path[0] == '@';
+			u->path = u->abstract ? nr->unix_path + 1 : nr->unix_path;
+			u->val.allow = nr->allow;
+			u->val.rule = (uint32_t)i;
+			u->val.flags = (nr->action.audit ? CP_RF_AUDIT : 0) |
+				       (nr->action.kind == CP_ACT_LOG ? CP_RF_AUDIT | CP_RF_LOG_ONLY : 0);
+			u->val.errno_val = nr->action.kind == CP_ACT_ERRNO && nr->action.errno_val > 0 ?
+					   (uint32_t)nr->action.errno_val : EPERM;
+			u->loc = nr->loc;
+			m->sb_flags |= CP_SB_UNIX_RULES;
 			continue;
 		}
 		for (uint8_t fam = 4; fam <= 6; fam += 2) {
@@ -374,6 +398,7 @@ void cp_bpf_maps_free(struct cp_bpf_maps *m)
 	free(m->fs);
 	free(m->exec);
 	free(m->net);
+	free(m->unix_rules);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -418,7 +443,11 @@ int cp_bpf_maps_dump(const struct cp_bpf_maps *m, FILE *out)
 			d->major == CP_DEV_ANY ? -1 : (int)d->major,
 			d->minor == CP_DEV_ANY ? -1 : (int)d->minor, d->access, d->rule);
 	}
+	for (size_t i = 0; i < m->nunix; i++)
+		fprintf(out, "unix %s%s %s rule %u\n", m->unix_rules[i].abstract ? "@" : "",
+			m->unix_rules[i].path, m->unix_rules[i].val.allow ? "allow" : "deny",
+			m->unix_rules[i].val.rule);
 	if (m->gaps & CP_BPF_GAP_UNIX_PATHS)
-		fprintf(out, "not enforced by BPF: unix socket path rules\n");
+		fprintf(out, "unix socket rules: enforced by BPF LSM only\n");
 	return ferror(out) ? -EIO : 0;
 }

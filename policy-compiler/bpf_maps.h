@@ -36,9 +36,18 @@ struct cp_bpf_net_entry {
 	struct cp_net_val val;
 };
 
-/* What the profile asks for that these maps cannot enforce (reported by
- * the launcher, never silently dropped). */
-#define CP_BPF_GAP_UNIX_PATHS  (1u << 0)   /* unix socket path rules */
+/* Unix socket rules: a path (resolved to its inode when the launcher
+ * attaches) or an abstract name ("@name" in the profile). */
+struct cp_bpf_unix_rule {
+	const char *path;        /* points into the policy */
+	bool abstract;           /* path is "@name" */
+	struct cp_unix_val val;
+	struct cp_loc loc;
+};
+
+/* What needs more than cgroup BPF (reported by the launcher when BPF LSM
+ * is unavailable, never silently dropped). */
+#define CP_BPF_GAP_UNIX_PATHS  (1u << 0)   /* unix socket rules: BPF LSM only */
 
 struct cp_bpf_maps {
 	uint32_t sb_flags;                 /* CP_SB_* for cp_sandbox.flags */
@@ -50,6 +59,8 @@ struct cp_bpf_maps {
 	size_t nexec;
 	struct cp_bpf_net_entry *net;      /* -> cp_net_rules */
 	size_t nnet;
+	struct cp_bpf_unix_rule *unix_rules; /* -> cp_unix_rules / cp_unix_abs */
+	size_t nunix;
 	struct cp_sb_policy policy;        /* -> cp_policy[sandbox id] */
 	uint32_t gaps;                     /* CP_BPF_GAP_* */
 	/* which layers have rules at all */

@@ -207,6 +207,13 @@ int cp_sys_arg_index(const char *syscall, const char *arg, bool *is_ptr)
 	return -1;
 }
 
+const char *cp_sys_arg_name(const char *syscall, unsigned idx)
+{
+	const struct sys_args *s = find_sys(syscall);
+
+	return s && idx < 6 ? s->args[idx] : NULL;
+}
+
 bool cp_sys_has_ptr_args(const char *syscall)
 {
 	const struct sys_args *s = find_sys(syscall);

@@ -23,6 +23,8 @@ int cp_parse_size(const char *s, uint64_t *out);
  * or -1.  *is_ptr says the argument is a pointer (seccomp cannot see
  * what it points to). */
 int cp_sys_arg_index(const char *syscall, const char *arg, bool *is_ptr);
+/* Parameter name of argument idx, or NULL. */
+const char *cp_sys_arg_name(const char *syscall, unsigned idx);
 /* The syscall takes pointer arguments (paths, sockaddrs, buffers). */
 bool cp_sys_has_ptr_args(const char *syscall);
 /* The parameter names known for a syscall, for messages ("fd, request"),

@@ -150,8 +150,10 @@ int cp_bpf_disasm(const struct cp_bpf_prog *prog, enum cp_arch native, FILE *out
 	if (n)
 		fl[0] = (struct flow){ ACC_UNKNOWN, 0 };
 
-	fprintf(out, "; seccomp filter: %zu instructions (%zu bytes), native %s\n",
-		n, n * sizeof(struct sock_filter), cp_arch_name(native));
+	fprintf(out, "; seccomp filter: %zu instructions (%zu bytes), native %s; load with TSYNC%s%s\n",
+		n, n * sizeof(struct sock_filter), cp_arch_name(native),
+		(prog->flags & SECCOMP_FILTER_FLAG_LOG) ? "|LOG" : "",
+		(prog->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) ? "|NEW_LISTENER|TSYNC_ESRCH" : "");
 	for (size_t i = 0; i < n; i++) {
 		const struct sock_filter *f = &prog->insns[i];
 		struct flow s = fl[i], next = s;

@@ -19,6 +19,8 @@
 #include "compart.h"
 #include "groups.h"
 
+struct cp_sha256;
+
 #define CP_MAX_INCLUDE_DEPTH 16
 /* Files processed in one load, counting a file reached twice twice: a
  * profile that includes the same file thousands of times is refused
@@ -71,7 +73,7 @@ struct cp_ctx {
 	char **ids;              /* their canonical paths (cycle/dup detection) */
 	size_t nfiles;
 	char *root_dir;          /* directory of the top-level profile */
-	void *sha;               /* EVP_MD_CTX */
+	struct cp_sha256 *sha;
 
 	unsigned nprocessed;     /* files processed, diamonds counted again */
 
@@ -122,6 +124,10 @@ void cp_item_warn(struct cp_ctx *c, const struct ast_item *it, const char *fmt, 
 	__attribute__((format(printf, 3, 4)));
 /* an item that must be a plain word (no string, no parentheses) */
 bool cp_item_plain(struct cp_ctx *c, const struct ast_item *it, const char *what);
+
+/* "; did you mean 'x'?" for the closest of a NULL-terminated list of
+ * candidates, or "" (written to buf, returned) */
+const char *cp_hint(char *buf, size_t n, const char *typed, const char *const *cands);
 
 /* check.c */
 int cp_check_frag(struct cp_ctx *c, const struct cp_frag *f);

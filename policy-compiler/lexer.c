@@ -167,6 +167,9 @@ int cp_lex(const char *file, const char *src, size_t len, struct cp_diag *d,
 	size_t line_start = 0;
 	int rc = 0;
 
+	/* editors on some systems start UTF-8 files with a byte-order mark */
+	if (len >= 3 && !memcmp(src, "\xef\xbb\xbf", 3))
+		i = line_start = 3;
 	while (i < len) {
 		unsigned char c = (unsigned char)src[i];
 		struct cp_loc loc = { file, line, (uint32_t)(i - line_start + 1) };

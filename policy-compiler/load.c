@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include <unistd.h>
 
 #include "front.h"
+#include "hash.h"
 #include "lexer.h"
 #include "util.h"
 
@@ -30,6 +30,15 @@
 #define CP_GROUPS_FILE "syscalls.groups"
 
 static const struct cp_loc no_loc;
+
+static const char *read_error(int rc)
+{
+	if (rc == -EINVAL)
+		return "not a regular file";
+	if (rc == -EFBIG)
+		return "larger than 1 MiB";
+	return strerror(-rc);
+}
 
 /* ---- search path --------------------------------------------------- */
 
@@ -104,9 +113,12 @@ static int resolve(struct cp_ctx *c, const char *from, const char *target, char 
 		if (!*out)
 			return -ENOMEM;
 		if (!is_file(*out)) {
+			struct stat st;
+			int rc = stat(*out, &st) == 0 ? -EINVAL : -ENOENT;
+
 			free(*out);
 			*out = NULL;
-			return -ENOENT;
+			return rc;
 		}
 		return 0;
 	}
@@ -200,7 +212,7 @@ const struct cp_groups *cp_ctx_groups(struct cp_ctx *c, struct cp_loc loc)
 	}
 	rc = cp_read_file(path, &text, &len);
 	if (rc) {
-		cp_error(c->d, loc, "cannot read syscall groups file '%s': %s", path, strerror(-rc));
+		cp_error(c->d, loc, "cannot read syscall groups file '%s': %s", path, read_error(rc));
 		c->groups_rc = -EINVAL;
 		return NULL;
 	}
@@ -239,7 +251,7 @@ static const char *register_file(struct cp_ctx *c, const char *disp, const char 
 		return NULL;
 	}
 	c->nfiles++;
-	if (EVP_DigestUpdate(c->sha, text, len) != 1)
+	if (cp_sha256_update(c->sha, text, len))
 		return NULL;
 	if (cp_diag_add_source(c->d, disp, text, len))
 		return NULL;
@@ -252,16 +264,31 @@ static int process_text(struct cp_ctx *c, const char *disp, const char *id, cons
 static int process_include(struct cp_ctx *c, const char *from, const struct ast_include *inc,
 			   struct cp_frag *acc)
 {
-	_cleanup_free_ char *path = NULL, *text = NULL, *real = NULL;
+	_cleanup_free_ char *path = NULL, *text = NULL, *real = NULL, *target = NULL;
+	struct ast_item it = { .kind = AI_WORD, .text = inc->target, .loc = inc->loc, .span = inc->span };
 	size_t len;
 	int rc;
 
-	rc = resolve(c, from, inc->target, &path);
+	/* include "$HOME/.config/compart/site.profile": variables known at
+	 * this point (built-ins, -D, earlier files) expand */
+	rc = cp_expand(c, &it, &target);
+	if (rc)
+		return rc;
+	if (!*target) {
+		cp_diag_report(c->d, CP_SEV_ERROR, inc->loc, inc->span, "empty include");
+		return -EINVAL;
+	}
+	rc = resolve(c, from, target, &path);
 	if (rc == -ENOENT) {
 		if (inc->optional)
 			return 0;
-		report_not_found(c, inc->loc, inc->span, inc->target);
+		report_not_found(c, inc->loc, inc->span, target);
 		return -EINVAL;
+	}
+	if (rc == -EINVAL) {
+		cp_diag_report(c->d, CP_SEV_ERROR, inc->loc, inc->span,
+			       "'%s' is not a regular file", target);
+		return rc;
 	}
 	if (rc)
 		return rc;
@@ -295,7 +322,7 @@ static int process_include(struct cp_ctx *c, const char *from, const struct ast_
 	rc = cp_read_file(path, &text, &len);
 	if (rc) {
 		cp_diag_report(c->d, CP_SEV_ERROR, inc->loc, inc->span, "cannot read '%s': %s",
-			       path, strerror(-rc));
+			       path, read_error(rc));
 		return -EINVAL;
 	}
 	return process_text(c, path, real, text, len, acc);
@@ -422,8 +449,7 @@ static void ctx_fini(struct cp_ctx *c)
 	free(c->files);
 	free(c->ids);
 	free(c->root_dir);
-	if (c->sha)
-		EVP_MD_CTX_free(c->sha);
+	cp_sha256_free(c->sha);
 }
 
 static int load_common(const char *disp, const char *id, const char *buf, size_t len,
@@ -455,8 +481,8 @@ static int load_common(const char *disp, const char *id, const char *buf, size_t
 			goto out;
 		}
 	}
-	c.sha = EVP_MD_CTX_new();
-	if (!c.sha || EVP_DigestInit_ex(c.sha, EVP_sha256(), NULL) != 1) {
+	c.sha = cp_sha256_new();
+	if (!c.sha) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -486,14 +512,9 @@ static int load_common(const char *disp, const char *id, const char *buf, size_t
 		rc = -ENOMEM;
 		goto out;
 	}
-	{
-		unsigned int hl = 0;
-
-		if (EVP_DigestFinal_ex(c.sha, p->hash, &hl) != 1 || hl != sizeof(p->hash)) {
-			rc = -EIO;
-			goto out;
-		}
-	}
+	rc = cp_sha256_final(c.sha, p->hash);
+	if (rc)
+		goto out;
 	p->files = c.files;
 	p->nfiles = c.nfiles;
 	c.files = NULL;
@@ -560,11 +581,15 @@ int cp_profile_load(const char *name_or_path, const struct cp_load_opts *opts,
 		report_not_found(&c, no_loc, 0, name_or_path);
 		goto out;
 	}
+	if (rc == -EINVAL) {
+		cp_error(c.d, no_loc, "profile '%s' is not a regular file", name_or_path);
+		goto out;
+	}
 	if (rc)
 		goto out;
 	rc = cp_read_file(path, &text, &len);
 	if (rc) {
-		cp_error(c.d, no_loc, "cannot read profile '%s': %s", path, strerror(-rc));
+		cp_error(c.d, no_loc, "cannot read profile '%s': %s", path, read_error(rc));
 		goto out;
 	}
 	real = realpath(path, NULL);

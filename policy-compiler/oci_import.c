@@ -213,6 +213,11 @@ struct imp {
 	int errors;
 };
 
+static int cmp_jpos(const void *a, const void *b)
+{
+	return strcmp(((const struct jpos *)a)->path, ((const struct jpos *)b)->path);
+}
+
 static struct cp_loc loc_of(struct imp *im, unsigned *span, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static struct cp_loc loc_of(struct imp *im, unsigned *span, const char *fmt, ...)
@@ -224,16 +229,18 @@ static struct cp_loc loc_of(struct imp *im, unsigned *span, const char *fmt, ...
 	va_start(ap, fmt);
 	vsnprintf(path, sizeof(path), fmt, ap);
 	va_end(ap);
+	const struct jpos key = { .path = path }, *hit;
+
 	if (span)
 		*span = 1;
-	for (size_t i = 0; i < im->L.n; i++)
-		if (!strcmp(im->L.v[i].path, path)) {
-			loc.line = im->L.v[i].line;
-			loc.col = im->L.v[i].col;
-			if (span)
-				*span = im->L.v[i].span;
-			break;
-		}
+	/* sorted by path once the scan is done */
+	hit = im->L.n ? bsearch(&key, im->L.v, im->L.n, sizeof(*im->L.v), cmp_jpos) : NULL;
+	if (hit) {
+		loc.line = hit->line;
+		loc.col = hit->col;
+		if (span)
+			*span = hit->span;
+	}
 	return loc;
 }
 
@@ -991,6 +998,8 @@ int cp_import_oci_buf(const char *fname, const char *buf, size_t len,
 		cp_policy_free(im.p);
 		return -ENOMEM;
 	}
+	if (im.L.n)
+		qsort(im.L.v, im.L.n, sizeof(*im.L.v), cmp_jpos);
 
 	rc = import_tree(&im, root);
 	locator_free(&im.L);

@@ -483,7 +483,14 @@ static int add_rules(const struct cp_seccomp *sc, const struct plan *pl, scmp_fi
 static int collect_rule(enum cp_arch arch, uint32_t def, const struct cp_sys_rule *r,
 			struct conj_vec *cv, struct cp_diag *diag)
 {
-	struct collect_ctx cc = { .cv = cv, .r = r, .arg32 = arch == CP_ARCH_I386 };
+	/* i386 arguments are 32 bits.  x32 passes 64-bit registers, but
+	 * libseccomp treats x32 as a 32-bit ABI and compares only the low
+	 * words, so rules are cut as for a 32-bit ABI there: a constant
+	 * beyond 32 bits can never match.  (A profile that admits x32
+	 * inherits libseccomp's low-word comparisons; the shipped profiles
+	 * refuse x32.) */
+	struct collect_ctx cc = { .cv = cv, .r = r,
+				  .arg32 = arch == CP_ARCH_I386 || arch == CP_ARCH_X32 };
 	const struct cp_arg_cond *bad = NULL;
 	int n;
 
@@ -515,6 +522,34 @@ static int collect_rule(enum cp_arch arch, uint32_t def, const struct cp_sys_rul
 		return -EINVAL;
 	}
 	return n < 0 ? n : 0;
+}
+
+static int init_ctx(uint32_t def, uint32_t badarch, bool log, enum cp_arch arch,
+		    scmp_filter_ctx *out)
+{
+	scmp_filter_ctx ctx = seccomp_init(def);
+	uint32_t tok = cp_arch_token(arch);
+	int rc;
+
+	if (!ctx)
+		return -ENOMEM;
+	if (seccomp_arch_exist(ctx, tok) != 0) {
+		rc = seccomp_arch_add(ctx, tok);
+		if (rc)
+			goto fail;
+		rc = seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE);
+		if (rc)
+			goto fail;
+	}
+	if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, badarch)) ||
+	    (rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2)) ||
+	    (rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, log ? 1 : 0)))
+		goto fail;
+	*out = ctx;
+	return 0;
+fail:
+	seccomp_release(ctx);
+	return rc;
 }
 
 static int export_prog(scmp_filter_ctx ctx, struct cp_bpf_prog *out)
@@ -616,7 +651,7 @@ int cp_seccomp_build(const struct cp_policy *p, enum cp_arch native,
 	for (uint32_t bit = (uint32_t)native, rest = arches & ~(uint32_t)native;;) {
 		scmp_filter_ctx ctx = NULL;
 
-		rc = init_ctx(sc, def, badarch, log, (enum cp_arch)bit, &ctx);
+		rc = init_ctx(def, badarch, log, (enum cp_arch)bit, &ctx);
 		if (rc) {
 			cp_error(diag, sc->default_action.loc, "libseccomp cannot set up %s: %s",
 				 cp_arch_name((enum cp_arch)bit), strerror(-rc));
@@ -665,6 +700,11 @@ int cp_seccomp_build(const struct cp_policy *p, enum cp_arch native,
 	if (rc) {
 		cp_error(diag, sc->default_action.loc, "cannot export the seccomp filter: %s",
 			 rc == -E2BIG ? "longer than BPF_MAXINSNS (4096) instructions" : strerror(-rc));
+		return rc;
+	}
+	rc = cp_sc_verify(sc, out, arches, def, badarch, diag);
+	if (rc) {
+		cp_bpf_prog_free(out);
 		return rc;
 	}
 	if (log)

@@ -209,8 +209,11 @@ int cp_sema_adapt(struct cp_ctx *c, const struct ast_section *s, struct cp_frag 
 			if (lv.level && ad->nlevels < CP_MAX_LEVELS)
 				ad->levels[ad->nlevels++] = lv;
 		} else {
-			cp_item_error(c, kw, "expected model, eval-every, window, scratch or level, found '%s'",
-				      kw->text);
+			static const char *const kws[] = { "model", "eval-every", "window", "scratch", "level", NULL };
+			char hint[80];
+
+			cp_item_error(c, kw, "expected model, eval-every, window, scratch or level, found '%s'%s",
+				      kw->text, cp_hint(hint, sizeof(hint), kw->text, kws));
 			err = -EINVAL;
 		}
 	}

@@ -2,6 +2,8 @@
 /* sema_common.c - helpers shared by the per-section semantic stages. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "consts.h"
@@ -89,4 +91,20 @@ int cp_sema_action(struct cp_ctx *c, const struct ast_item *it, struct cp_action
 			return 0;
 		}
 	return 1;
+}
+
+const char *cp_hint(char *buf, size_t n, const char *typed, const char *const *cands)
+{
+	const char *best = NULL;
+	size_t bd = SIZE_MAX, d;
+
+	buf[0] = '\0';
+	for (; *cands; cands++)
+		if (cp_is_typo_of(typed, *cands, &d) && d < bd) {
+			bd = d;
+			best = *cands;
+		}
+	if (best)
+		snprintf(buf, n, "; did you mean '%s'?", best);
+	return buf;
 }

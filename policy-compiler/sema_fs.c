@@ -84,9 +84,15 @@ int cp_sema_filesystem(struct cp_ctx *c, const struct ast_section *s, struct cp_
 				if (any_path)
 					cp_item_error(c, it, "expected a path (absolute or starting with a $VARIABLE), "
 						      "found '%s'", it->text);
-				else
+				else {
+					static const char *const kws[] = { "read-only", "ro", "read-write", "rw",
+						"exec", "executable", "deny", "tmpfs", "optional", "audit", NULL };
+					char hint[80];
+
 					cp_item_error(c, it, "expected read-only, read-write, exec, deny, tmpfs, "
-						      "optional or audit, found '%s'", it->text);
+						      "optional or audit, found '%s'%s", it->text,
+						      cp_hint(hint, sizeof(hint), it->text, kws));
+				}
 				err = -EINVAL;
 				break;
 			}
@@ -213,7 +219,11 @@ int cp_sema_exec(struct cp_ctx *c, const struct ast_section *s, struct cp_frag *
 		else if (cp_item_is(kw, "deny"))
 			allow = false;
 		else {
-			cp_item_error(c, kw, "expected allow, deny, deny-created or wx, found '%s'", kw->text);
+			static const char *const kws[] = { "allow", "deny", "deny-created", "wx", NULL };
+			char hint[80];
+
+			cp_item_error(c, kw, "expected allow, deny, deny-created or wx, found '%s'%s", kw->text,
+				      cp_hint(hint, sizeof(hint), kw->text, kws));
 			err = -EINVAL;
 			continue;
 		}

@@ -105,8 +105,13 @@ int cp_sema_namespaces(struct cp_ctx *c, const struct ast_section *s, struct cp_
 			uint32_t b = ns_word(it);
 
 			if (!b) {
+				static const char *const kws[] = { "user", "pid", "mount", "net", "ipc", "uts",
+					"cgroup", "time", "all", "share", "hostname", NULL };
+				char hint[80];
+
 				cp_item_error(c, it, "unknown namespace '%s' (user, pid, mount, net, ipc, uts, "
-					      "cgroup, time, all; or share NAME...)", it->text);
+					      "cgroup, time, all; or share NAME...)%s", it->text,
+					      cp_hint(hint, sizeof(hint), it->text, kws));
 				err = -EINVAL;
 				continue;
 			}
@@ -156,7 +161,11 @@ int cp_sema_process(struct cp_ctx *c, const struct ast_section *s, struct cp_fra
 		else if (cp_item_is(kw, "mount"))
 			slot = &f->mount;
 		else {
-			cp_item_error(c, kw, "expected ptrace, signal-outside or mount, found '%s'", kw->text);
+			static const char *const kws[] = { "ptrace", "signal-outside", "mount", NULL };
+			char hint[80];
+
+			cp_item_error(c, kw, "expected ptrace, signal-outside or mount, found '%s'%s", kw->text,
+				      cp_hint(hint, sizeof(hint), kw->text, kws));
 			err = -EINVAL;
 			continue;
 		}
@@ -326,7 +335,11 @@ int cp_sema_capabilities(struct cp_ctx *c, const struct ast_section *s, struct c
 		else if (cp_item_is(kw, "drop"))
 			keep = false;
 		else {
-			cp_item_error(c, kw, "expected none, keep or drop, found '%s'", kw->text);
+			static const char *const kws[] = { "none", "keep", "drop", NULL };
+			char hint[80];
+
+			cp_item_error(c, kw, "expected none, keep or drop, found '%s'%s", kw->text,
+				      cp_hint(hint, sizeof(hint), kw->text, kws));
 			err = -EINVAL;
 			continue;
 		}
@@ -340,8 +353,31 @@ int cp_sema_capabilities(struct cp_ctx *c, const struct ast_section *s, struct c
 			int cap;
 
 			if (!cp_item_plain(c, it, "a capability name") || cap_lookup(it->text, &cap)) {
-				if (it->kind == AI_WORD)
-					cp_item_error(c, it, "unknown capability '%s'", it->text);
+				if (it->kind == AI_WORD) {
+					const char *names[CAP_LAST_CAP + 2];
+					char *owned[CAP_LAST_CAP + 1];
+					char hint[80];
+					int k;
+
+					/* libcap's names are lower case; so is the hint */
+					for (k = 0; k <= CAP_LAST_CAP; k++) {
+						owned[k] = cap_to_name((cap_value_t)k);
+						names[k] = owned[k] ? owned[k] : "";
+					}
+					names[k] = NULL;
+					{
+						char low[64];
+						size_t n = strlen(it->text);
+
+						for (size_t q = 0; q <= n && q < sizeof(low); q++)
+							low[q] = (char)tolower((unsigned char)it->text[q]);
+						low[sizeof(low) - 1] = '\0';
+						cp_hint(hint, sizeof(hint), low, names);
+					}
+					for (k = 0; k <= CAP_LAST_CAP; k++)
+						cap_free(owned[k]);
+					cp_item_error(c, it, "unknown capability '%s'%s", it->text, hint);
+				}
 				err = -EINVAL;
 				continue;
 			}
@@ -388,9 +424,14 @@ int cp_sema_limits(struct cp_ctx *c, const struct ast_section *s, struct cp_frag
 		int res;
 
 		if (kw->kind != AI_WORD || (res = cp_rlimit_lookup(kw->text)) < 0) {
+			static const char *const kws[] = { "as", "core", "cpu", "data", "fsize", "locks",
+				"memlock", "msgqueue", "nice", "nofile", "nproc", "rss", "rtprio", "rttime",
+				"sigpending", "stack", NULL };
+			char hint[80];
+
 			cp_item_error(c, kw, "unknown resource limit '%s' (as, core, cpu, data, fsize, locks, "
-				      "memlock, msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack)",
-				      kw->text);
+				      "memlock, msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack)%s",
+				      kw->text, cp_hint(hint, sizeof(hint), kw->text, kws));
 			err = -EINVAL;
 			continue;
 		}
@@ -452,8 +493,12 @@ int cp_sema_layers(struct cp_ctx *c, const struct ast_section *s, struct cp_frag
 			if (cp_item_is(kw, cp_layer_name((enum cp_layer)l)))
 				break;
 		if (l == CP_LAYER__COUNT) {
+			static const char *const kws[] = { "namespaces", "seccomp", "landlock", "bpf-lsm",
+				"cgroup-bpf", "cgroup", "adapt", NULL };
+			char hint[80];
+
 			cp_item_error(c, kw, "unknown layer '%s' (namespaces, seccomp, landlock, bpf-lsm, "
-				      "cgroup-bpf, cgroup, adapt)", kw->text);
+				      "cgroup-bpf, cgroup, adapt)%s", kw->text, cp_hint(hint, sizeof(hint), kw->text, kws));
 			err = -EINVAL;
 			continue;
 		}

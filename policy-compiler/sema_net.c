@@ -364,7 +364,11 @@ int cp_sema_network(struct cp_ctx *c, const struct ast_section *s, struct cp_fra
 			if (rc)
 				err = rc;
 		} else {
-			cp_item_error(c, kw, "expected default, family, allow or deny, found '%s'", kw->text);
+			static const char *const kws[] = { "default", "family", "allow", "deny", NULL };
+			char hint[80];
+
+			cp_item_error(c, kw, "expected default, family, allow or deny, found '%s'%s", kw->text,
+				      cp_hint(hint, sizeof(hint), kw->text, kws));
 			err = -EINVAL;
 		}
 		if (err == -ENOMEM)

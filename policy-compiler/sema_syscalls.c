@@ -497,9 +497,14 @@ int cp_sema_syscalls(struct cp_ctx *c, const struct ast_section *s, struct cp_fr
 		}
 		rc = cp_sema_action(c, kw, &m.act);
 		if (rc == 1) {
+			static const char *const kws[] = { "default", "arch", "bad-arch", "log-denials",
+				"allow", "deny", "errno", "kill-process", "kill-thread", "kill", "trap", "log",
+				"notify", NULL };
+			char hint[80];
+
 			cp_item_error(c, kw, "expected default, arch, bad-arch, log-denials or an action "
-				      "(allow, errno(E...), kill-process, kill-thread, trap, log, notify), found '%s'",
-				      kw->text);
+				      "(allow, errno(E...), kill-process, kill-thread, trap, log, notify), found '%s'%s",
+				      kw->text, cp_hint(hint, sizeof(hint), kw->text, kws));
 			err = -EINVAL;
 			continue;
 		}

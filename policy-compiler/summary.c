@@ -53,9 +53,14 @@ static const char *op_str(enum cp_cmp_op op)
 	return "?";
 }
 
-static void print_cond(FILE *out, const struct cp_arg_cond *c)
+static void print_cond(FILE *out, const char *sys, const struct cp_arg_cond *c)
 {
-	fprintf(out, "arg%u %s ", c->arg, op_str(c->op));
+	const char *an = cp_sys_arg_name(sys, c->arg);
+
+	if (an)
+		fprintf(out, "%s %s ", an, op_str(c->op));
+	else
+		fprintf(out, "arg%u %s ", c->arg, op_str(c->op));
 	if (c->op == CP_CMP_MASKED_EQ) {
 		fprintf(out, "0x%llx == 0x%llx", (unsigned long long)c->mask, (unsigned long long)c->value);
 	} else if (c->op == CP_CMP_IN || c->op == CP_CMP_NOT_IN) {
@@ -229,7 +234,7 @@ int cp_emit_summary(const struct cp_policy *p, FILE *out)
 				for (size_t k = 0; k < r->nconds; k++) {
 					if (k)
 						fprintf(out, " and ");
-					print_cond(out, &r->conds[k]);
+					print_cond(out, r->name, &r->conds[k]);
 				}
 			}
 			fprintf(out, ": %s", act);
@@ -246,9 +251,23 @@ int cp_emit_summary(const struct cp_policy *p, FILE *out)
 		action_words(&p->net.default_action, act, sizeof(act));
 		fprintf(out, "  by default: %s\n", p->net.default_allow ? "allowed" : act);
 		if (p->net.nfamilies) {
+			static const struct { uint32_t af; const char *n; } fam[] = {
+				{ AF_UNIX, "unix" }, { AF_INET, "inet" }, { AF_INET6, "inet6" },
+				{ AF_NETLINK, "netlink" }, { AF_PACKET, "packet" },
+			};
+
 			fprintf(out, "  socket families:");
-			for (size_t i = 0; i < p->net.nfamilies; i++)
-				fprintf(out, " %u", p->net.families[i]);
+			for (size_t i = 0; i < p->net.nfamilies; i++) {
+				const char *n = NULL;
+
+				for (size_t k = 0; k < sizeof(fam) / sizeof(fam[0]); k++)
+					if (fam[k].af == p->net.families[i])
+						n = fam[k].n;
+				if (n)
+					fprintf(out, " %s", n);
+				else
+					fprintf(out, " %u", p->net.families[i]);
+			}
 			fputc('\n', out);
 		}
 		for (size_t i = 0; i < p->net.nrules; i++)
@@ -337,7 +356,9 @@ int cp_emit_summary(const struct cp_policy *p, FILE *out)
 			for (int b = 0; b < 7; b++)
 				if (p->adapt.levels[i].forbid & (1u << b))
 					fprintf(out, " %s", fw[b]);
-			fprintf(out, " (and everything lower levels forbid)\n");
+			if (i > 0)
+				fprintf(out, ", plus what level %u forbids", p->adapt.levels[i - 1].level);
+			fputc('\n', out);
 		}
 	}
 

@@ -37,6 +37,8 @@ static const char *const feat_names[CP_FEAT_COUNT] = {
 	[CP_FEAT_DENIED]           = "denied",
 	[CP_FEAT_EXEC_SOCKET]      = "exec_socket",
 	[CP_FEAT_UNLINK_OLD]       = "unlink_old",
+	[CP_FEAT_TASKS_PEAK]       = "tasks_peak",
+	[CP_FEAT_REPLACED]         = "replaced",
 };
 
 const char *cp_feat_name(unsigned feat)

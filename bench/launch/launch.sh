@@ -48,7 +48,7 @@ hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-json "$OUT/launch.json" 
 	{ cat "$OUT/launch.txt"; exit 1; }
 
 python3 - "$OUT/launch.json" "$RUNS" "${names[@]}" -- "${cmds[@]}" <<'PY'
-import json, os, resource, shlex, statistics, subprocess, sys
+import json, os, resource, shlex, statistics, subprocess, sys, time
 path, runs = sys.argv[1], int(sys.argv[2])
 sep = sys.argv.index("--")
 names, cmds = sys.argv[3:sep], sys.argv[sep + 1:]
@@ -61,17 +61,41 @@ def faults(cmd, n=20):
         subprocess.run(shlex.split(cmd), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return (resource.getrusage(resource.RUSAGE_CHILDREN).ru_minflt - before) / n
 
+def interleaved(cmds, rounds):
+    """Round-robin: every command once per round, so load changes hit all
+    of them alike (hyperfine runs each command's batch in turn)."""
+    argv = [shlex.split(c) for c in cmds]
+    times = [[] for _ in cmds]
+    devnull = os.open(os.devnull, os.O_RDWR)
+    fa = [(os.POSIX_SPAWN_DUP2, devnull, 0), (os.POSIX_SPAWN_DUP2, devnull, 1),
+          (os.POSIX_SPAWN_DUP2, devnull, 2)]
+    for _ in range(rounds):
+        for i, a in enumerate(argv):
+            t0 = time.perf_counter()
+            pid = os.posix_spawnp(a[0], a, os.environ, file_actions=fa)
+            os.waitpid(pid, 0)
+            times[i].append((time.perf_counter() - t0) * 1e3)
+    return [statistics.median(t) for t in times]
+
 print(f"launch latency, median of {runs} runs (hyperfine -N), same run:")
 print(f"  {'command':22} {'median ms':>9} {'x bare':>7} {'faults':>7}")
 for n, c in zip(names, cmds):
     print(f"  {n:22} {med[n]:9.2f} {med[n] / med['bare']:7.2f} {faults(c):7.0f}")
-cr = med["compart-run"]
+fast = [i for i, n in enumerate(names) if n != "compart-run-default"]
+il = interleaved([cmds[i] for i in fast], runs)
+imed = {names[i]: m for i, m in zip(fast, il)}
+print(f"interleaved (round-robin, {runs} rounds), median ms and ratio to bare:")
+for n in imed:
+    print(f"  {n:22} {imed[n]:9.2f} {imed[n] / imed['bare']:7.2f}")
+cr = imed["compart-run"]
+med = imed   # the ratios below use the interleaved medians
 print("compart-run = the launcher test profile (all namespaces, mount view, seccomp, Landlock)")
 print(f"compart-run / unshare -Urpf = {cr / med['unshare']:.2f}  (target <= 1.0)")
 print(f"compart-run / unshare -Urpfnimu = {cr / med['unshare-all']:.2f}")
 if "bwrap" in med:
     print(f"compart-run / bwrap         = {cr / med['bwrap']:.2f}  (target <= 0.5)")
 print(f"compart-run cached / compiled at launch = {cr / med['compart-run-nocache']:.2f}")
-if "compart-run-default" in med:
-    print(f"default profile (with its BPF layers) / test profile = {med['compart-run-default'] / cr:.2f}")
+if "compart-run-default" in res:
+    d = statistics.median(res["compart-run-default"]["times"]) * 1e3
+    print(f"default profile (with its BPF layers): {d:.1f} ms in hyperfine")
 PY

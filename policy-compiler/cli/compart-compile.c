@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <seccomp.h>
 
 #include "compart.h"
 
@@ -94,8 +95,11 @@ static uint64_t parse_caps(const char *list)
 		for (char *c = t; *c; c++)
 			*c = (char)tolower((unsigned char)*c);
 		if (strncmp(t, "cap_", 4) != 0 || cap_from_name(t, &v) < 0 || v < 0 || v > 63) {
+			char name[64];
+
+			snprintf(name, sizeof(name), "%s", t);
 			free(dup);
-			usage_error("unknown capability '%s' in --caps", t);
+			usage_error("unknown capability '%s' in --caps", name);
 		}
 		caps |= 1ull << v;
 	}
@@ -263,9 +267,11 @@ static int import_oci(const struct opts *o, struct cp_diag *d, FILE *out)
 	return rc;
 }
 
+/* file scope: what it points to stays reachable when a usage error exits */
+static struct opts o;
+
 int main(int argc, char **argv)
 {
-	struct opts o = { 0 };
 	struct cp_diag d;
 	char *buf = NULL;
 	size_t len = 0;
@@ -273,6 +279,12 @@ int main(int argc, char **argv)
 	int rc, status = 0;
 
 	parse_args(argc, argv, &o);
+	/* compiling ahead of time must not depend on the build machine's
+	 * kernel: where libseccomp's probe finds less than the features
+	 * every supported kernel has (kill-process, log, notify), assume
+	 * them; the loading kernel still checks the program */
+	if (seccomp_api_get() < 5)
+		seccomp_api_set(5);
 	mem = open_memstream(&buf, &len);
 	if (!mem) {
 		perror("compart-compile");

@@ -2,12 +2,14 @@
 # Build the test VM's initramfs (gzip, cpio newc):
 #   mkinitramfs.sh OUT.cpio.gz TESTS...
 # It holds busybox-static, /bin/cp-hello (an exec target with its own
-# inode), the static test programs under /tests and an /init that mounts
+# inode), a static /bin/compart-run and /profiles/*.profile when given,
+# the static test programs under /tests and an /init that mounts
 # what BPF LSM needs, runs every test, and reports
 #   "verdict: N passed, N failed"
 # on the second serial port (a file on the host) and on the console.
 set -euo pipefail
 out=$1; shift
+mkdir -p "${out%/*}"
 root=$(mktemp -d "${out%/*}/initramfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,run,tests,data,etc}
@@ -15,7 +17,9 @@ bb=$(command -v busybox)
 cp "$bb" "$root/bin/busybox"
 for t in "$@"; do
 	case ${t##*/} in
-	cp-hello) cp "$t" "$root/bin/cp-hello" ;;
+	cp-hello)    cp "$t" "$root/bin/cp-hello" ;;
+	compart-run) cp "$t" "$root/bin/compart-run" ;;
+	*.profile)   mkdir -p "$root/profiles"; cp "$t" "$root/profiles/" ;;
 	*)        cp "$t" "$root/tests/" ;;
 	esac
 done
@@ -23,6 +27,17 @@ cat > "$root/init" <<'INIT'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
 export PATH=/bin:/sbin
+# The initramfs root (rootfs) cannot be pivot_root'ed away from, which a
+# sandbox launcher does: move everything onto a tmpfs and restart there.
+if [ -z "$CP_ON_TMPFS" ]; then
+	mkdir -p /newroot
+	mount -t tmpfs -o mode=0755 root /newroot
+	for d in /*; do
+		[ "$d" = /newroot ] || cp -a "$d" /newroot/
+	done
+	export CP_ON_TMPFS=1
+	exec switch_root /newroot /init
+fi
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
@@ -45,7 +60,7 @@ for t in /tests/*; do
 	"$t" > /tmp/out 2>&1
 	rc=$?
 	cat /tmp/out
-	line=$(grep -E '^[a-z_]+: [0-9]+ passed, [0-9]+ failed$' /tmp/out | tail -n1)
+	line=$(grep -E '^[a-z0-9_-]+: [0-9]+ passed, [0-9]+ failed$' /tmp/out | tail -n1)
 	if [ -n "$line" ]; then
 		p=$(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/')
 		f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed$/\1/')

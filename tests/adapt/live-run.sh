@@ -121,5 +121,21 @@ brc=$?
 check "bad model: exit 125 (rc=$brc)" '[ $brc = 125 ]'
 check "bad model: file:line:col diagnostic" 'grep -q "bad.tree:4:8: error: leaf level must be 0..3" "$work/bad.out"'
 check "bad model: the command did not run" '[ ! -e "$work/ran" ]'
-[ $fail = 0 ] || { for f in run.out status.out ctl.out bad.out audit.jsonl; do echo "--- $f"; cat "$work/$f"; done; }
+# --record-features: labelled samples as JSON lines, written atomically
+"$CR" --profile "$work/adapt.profile" --record-features "$work/trace.jsonl" --label attack -- \
+	/bin/sh -c "for i in 1 2 3 4 5 6; do echo \$i > $work/t\$i; done; /bin/true" > "$work/rec.out" 2>&1
+rrc=$?
+check "--record-features run exited 0 (rc=$rrc)" '[ $rrc = 0 ]'
+check "trace has labelled samples and the exit sample" \
+	'grep -q "\"label\":\"attack\"" "$work/trace.jsonl" && grep -q "\"kind\":\"exit\"" "$work/trace.jsonl"'
+check "no temporary file left next to the trace" '[ -z "$(ls "$work" | grep "trace.jsonl.tmp")" ]'
+TRAIN=$BUILD/compart-train
+if [ -x "$TRAIN" ]; then
+	check "compart-train reads the trace" '"$TRAIN" -q -k 0 "$work/trace.jsonl" -o "$work/t.tree" > "$work/train.out" 2>&1'
+fi
+"$CR" --label bogus -- /bin/true > "$work/usage.out" 2>&1
+urc=$?
+check "--label bogus is a usage error (rc=$urc)" '[ $urc = 2 ] && grep -q "label" "$work/usage.out"'
+
+[ $fail = 0 ] || { for f in run.out status.out ctl.out bad.out rec.out audit.jsonl; do echo "--- $f"; cat "$work/$f"; done; }
 exit $fail

@@ -21,8 +21,9 @@ $(ADAPT_T)/adapt-harness: $(BUILD)/obj/tests/adapt/adapt-harness.o $(ADAPT_LAUNC
 ADAPT_TESTS := $(ADAPT_T)/test_tree $(ADAPT_T)/test_tree_kernel $(ADAPT_T)/adapt-harness
 ALL += $(ADAPT_TESTS)
 CHECK_SUITES += adapt-tree=$(ADAPT_T)/test_tree adapt-tree-kernel=$(ADAPT_T)/test_tree_kernel \
-                adapt-live-net=$(TOP)/tests/adapt/live-net.sh adapt-live-run=$(TOP)/tests/adapt/live-run.sh
-CHECK_SAN_SUITES += adapt-tree=$(ADAPT_T)/test_tree adapt-tree-kernel=$(ADAPT_T)/test_tree_kernel
+                adapt-live-net=$(TOP)/tests/adapt/live-net.sh adapt-live-freeze=$(TOP)/tests/adapt/live-freeze.sh adapt-live-run=$(TOP)/tests/adapt/live-run.sh
+CHECK_SAN_SUITES += adapt-tree=$(ADAPT_T)/test_tree adapt-tree-kernel=$(ADAPT_T)/test_tree_kernel \
+                    adapt-live-net=$(TOP)/tests/adapt/live-net.sh adapt-live-freeze=$(TOP)/tests/adapt/live-freeze.sh adapt-live-run=$(TOP)/tests/adapt/live-run.sh
 
 # compart-ctl (operator commands: status, set-level).  Its source lives in
 # launcher/ctl/ (not launcher/*.c, which all go into compart-run); the top
@@ -43,7 +44,7 @@ ALL += $(BUILD)/compart-ctl
 ADAPT_CORPUS     := $(TOP)/tests/adapt/corpus/traces.jsonl.gz
 ADAPT_MODEL      := $(TOP)/profiles/models/default.tree
 ADAPT_DATA       := $(BUILD)/adapt
-ADAPT_TRAIN_OPTS := --max-depth 6 --min-leaf 5 --attack-level 2 --folds 5
+ADAPT_TRAIN_OPTS := --max-depth 8 --min-leaf 10 --attack-level 2 --folds 5
 
 $(ADAPT_DATA)/train.jsonl $(ADAPT_DATA)/test.jsonl &: $(ADAPT_CORPUS) $(TOP)/tests/adapt/corpus/split.sh
 	@$(if $(Q),echo "  SPLIT   adapt corpus")

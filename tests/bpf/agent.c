@@ -21,7 +21,44 @@
 #include <sys/wait.h>
 #include <linux/openat2.h>
 
+#include <sys/un.h>
+
 #include "agent.h"
+
+static socklen_t mk_sun(const char *path, struct sockaddr_un *sun)
+{
+	size_t l = strlen(path);
+
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	if (l >= sizeof(sun->sun_path))
+		l = sizeof(sun->sun_path) - 1;
+	memcpy(sun->sun_path, path, l);
+	if (path[0] == '@')
+		sun->sun_path[0] = 0;      /* abstract: no trailing NUL counted */
+	else
+		l++;
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + l);
+}
+
+int unix_listen(const char *path)
+{
+	struct sockaddr_un sun;
+	socklen_t len = mk_sun(path, &sun);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -errno;
+	if (path[0] != '@')
+		unlink(path);
+	if (bind(fd, (void *)&sun, len) < 0 || listen(fd, 64) < 0) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	return fd;
+}
 
 static int mk_sockaddr(int fam, const char *addr, uint16_t port, struct sockaddr_storage *ss,
 		       socklen_t *len)
@@ -206,6 +243,47 @@ static int do_op(const struct agent_req *r)
 		return unlink(r->path) < 0 ? errno : 0;
 	case OP_MKDIR:
 		return mkdir(r->path, 0755) < 0 ? errno : 0;
+	case OP_MMAP_EXEC: {
+		void *m;
+
+		fd = open(r->path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return errno;
+		m = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+		rc = m == MAP_FAILED ? errno : 0;
+		if (m != MAP_FAILED)
+			munmap(m, 4096);
+		close(fd);
+		return rc;
+	}
+	case OP_UNIX_CONNECT: {
+		struct sockaddr_un sun;
+		socklen_t sl = mk_sun(r->path, &sun);
+
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return errno;
+		rc = connect(fd, (void *)&sun, sl) < 0 ? errno : 0;
+		close(fd);
+		return rc;
+	}
+	case OP_ESCAPE_OPEN: {
+		char p[300];
+
+		snprintf(p, sizeof(p), "%s/cgroup.procs", r->path2);
+		fd = open(p, O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			return errno;
+		rc = write(fd, "0", 1) == 1 ? 0 : errno;
+		close(fd);
+		if (rc)
+			return rc;
+		fd = open(r->path, r->flags | O_CLOEXEC);
+		if (fd < 0)
+			return errno;
+		close(fd);
+		return 0;
+	}
 	case OP_PTRACE:
 		if (ptrace(PTRACE_SEIZE, r->pid, 0, 0) < 0)
 			return errno;

@@ -34,6 +34,9 @@ enum agent_op {
 	OP_RENAME,       /* rename path -> path2 */
 	OP_UNLINK,       /* path */
 	OP_MKDIR,        /* path */
+	OP_ESCAPE_OPEN,  /* move to the cgroup path2, then open path (flags) */
+	OP_UNIX_CONNECT, /* stream connect to path ("@name": abstract) */
+	OP_MMAP_EXEC,    /* map path PROT_READ|PROT_EXEC */
 	OP_QUIT,
 };
 
@@ -68,6 +71,9 @@ struct agent {
 /* Start an agent.  With new_netns it first unshares a network namespace,
  * brings lo up and opens the listeners (outside the sandbox cgroup), then
  * joins cgroup_dir (writes its pid to cgroup.procs).  Returns 0 or -errno. */
+/* A listening unix stream socket at path ("@name": abstract); fd or -errno. */
+int unix_listen(const char *path);
+
 int agent_start(struct agent *a, const char *cgroup_dir, bool new_netns,
 		const struct agent_listener *ls, int nls);
 /* Perform one request; returns the errno (0 = success) or -1 on a broken

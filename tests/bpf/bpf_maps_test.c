@@ -133,6 +133,7 @@ static void test_net_log_audit_unix(void **state)
 	struct cp_net_rule r[] = {
 		net(false, CP_PROTO_TCP, 6, "fd00::", 8, 0, 65535),
 		net(true, CP_PROTO_UNIX, 0, NULL, 0, 0, 0),
+		net(false, CP_PROTO_UNIX, 0, NULL, 0, 0, 0),
 	};
 	uint32_t fams[] = { AF_INET6, AF_NETLINK };
 	struct cp_policy p = { .net = { .present = true, .default_allow = true, .rules = r,
@@ -142,11 +143,23 @@ static void test_net_log_audit_unix(void **state)
 	(void)state;
 	r[0].action.kind = CP_ACT_LOG;
 	r[1].unix_path = "/run/x.sock";
+	r[2].unix_path = "@bus";
+	p.net.nrules = 3;
 	p.net.default_action.audit = true;
 	assert_int_equal(build(&p, &m, NULL), 0);
 	assert_int_equal(m.nnet, 1);
 	assert_int_equal(m.net[0].val.e[0].flags, CP_RF_AUDIT | CP_RF_LOG_ONLY);
 	assert_true(m.gaps & CP_BPF_GAP_UNIX_PATHS);
+	assert_true(m.sb_flags & CP_SB_UNIX_RULES);
+	assert_int_equal(m.nunix, 2);
+	assert_string_equal(m.unix_rules[0].path, "/run/x.sock");
+	assert_false(m.unix_rules[0].abstract);
+	assert_int_equal(m.unix_rules[0].val.allow, 1);
+	assert_int_equal(m.unix_rules[0].val.rule, 1);
+	assert_string_equal(m.unix_rules[1].path, "bus");
+	assert_true(m.unix_rules[1].abstract);
+	assert_int_equal(m.unix_rules[1].val.allow, 0);
+	assert_int_equal(m.unix_rules[1].val.errno_val, ECONNREFUSED);
 	assert_true(m.sb_flags & CP_SB_NET_DEFAULT_ALLOW);
 	assert_int_equal(m.policy.net_flags, CP_RF_AUDIT);
 	assert_int_equal(m.policy.af_allow, (1ull << AF_INET6) | (1ull << AF_NETLINK));

@@ -5,7 +5,7 @@
  */
 #include "tc.h"
 
-static const char *const shipped[] = { "default", "strict", "net-client", "build" };
+static const char *const shipped[] = { "default", "strict", "net-client", "build", "adaptive" };
 
 static const char rich[] =
 	"namespaces {\n  all\n  share time\n  hostname \"h-1\"\n}\n"
@@ -129,7 +129,8 @@ static void test_summary(void **state)
 		"  /tmp                         a fresh empty tmpfs (read-write)\n",
 		"  any syscall not listed fails with EPERM\n",
 		"  a syscall through another ABI (x32, i386) kills the process\n",
-		"  clone when arg0 & 0x10000000 == 0x10000000: fails with EPERM\n",
+		"  clone when flags & 0x10000000 == 0x10000000: fails with EPERM\n",
+		"  socket when domain in {1, 2, 10, 16}: allowed\n",
 		"  clone3: fails with ENOSYS\n", "  socket: fails with EAFNOSUPPORT\n",
 		"Capabilities\n  none\n", "  nofile     1024 / 4096\n",
 		"  seccomp     required", "  landlock    optional",
@@ -160,8 +161,11 @@ static void test_summary(void **state)
 	assert_non_null(strstr(buf, "deny connect+bind udp to 2001:db8::/32, ports 1-1024 (fails with EACCES (audited))"));
 	assert_non_null(strstr(buf, "allow bind tcp to 127.0.0.1/32, port 80"));
 	assert_non_null(strstr(buf, "  kept: cap_chown cap_net_bind_service cap_sys_admin\n"));
-	assert_non_null(strstr(buf, "  level 2 forbids: exec-new exec write"));
+	assert_non_null(strstr(buf, "  level 1 forbids: connect bind\n"));
+	assert_non_null(strstr(buf, "  level 2 forbids: exec-new exec write, plus what level 1 forbids\n"));
 	assert_non_null(strstr(buf, "W^X"));
+	assert_non_null(strstr(buf, "  socket families: unix inet inet6\n"));
+	assert_non_null(strstr(buf, "  ioctl when fd <= 100 and fd >= 3 and request < 4294967296 and request > 1: fails with errno 4000\n"));
 	assert_non_null(strstr(buf, "  b *:* m\n"));
 	free(buf);
 	cp_policy_free(p);

@@ -148,6 +148,23 @@ static void test_depth(void **state)
 	cp_policy_free(p);
 }
 
+static void test_include_variable(void **state)
+{
+	struct cp_policy *p;
+	const char *msgs;
+	const char *defs[] = { "SITE=site-a", NULL };
+
+	(void)state;
+	tc_write("site-a.profile", "limits {\n  core 0\n}\n");
+	assert_int_equal(tc_load_defs("include \"$SITE\"\n", defs, &p, &msgs), 0);
+	assert_int_equal(p->nrlimits, 1);
+	cp_policy_free(p);
+	assert_int_equal(tc_load("t.profile", "include \"$NOPE/x.profile\"\n", &p, &msgs), -EINVAL);
+	assert_non_null(strstr(msgs, "undefined variable 'NOPE'"));
+	assert_int_equal(tc_load("t.profile", "include optional \"$HOME/none.profile\"\n", &p, &msgs), 0);
+	cp_policy_free(p);
+}
+
 static void test_include_count(void **state)
 {
 	struct cp_policy *p;
@@ -175,6 +192,9 @@ static void test_optional_and_missing(void **state)
 	cp_policy_free(p);
 	assert_int_equal(tc_load("top.profile", "include \"sub/nope.profile\"\n", &p, &msgs), -EINVAL);
 	assert_non_null(strstr(msgs, "top.profile:1:9: error: profile file 'sub/nope.profile' not found"));
+	/* a device is not a profile (and would never end) */
+	assert_int_equal(tc_load("top.profile", "include \"/dev/zero\"\n", &p, &msgs), -EINVAL);
+	assert_non_null(strstr(msgs, "top.profile:1:9: error: '/dev/zero' is not a regular file"));
 }
 
 static void test_diamond_and_hash(void **state)
@@ -266,6 +286,7 @@ int main(void)
 		cmocka_unit_test(test_depth),
 		cmocka_unit_test(test_optional_and_missing),
 		cmocka_unit_test(test_include_count),
+		cmocka_unit_test(test_include_variable),
 		cmocka_unit_test(test_diamond_and_hash),
 		cmocka_unit_test(test_name_lookup),
 	};

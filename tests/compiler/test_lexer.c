@@ -26,6 +26,7 @@ static const struct lex_case cases[] = {
 	  { TK_WORD, TK_NL, TK_WORD, TK_NL, TK_WORD, TK_NL, TK_EOF }, { "a", NULL, "c", NULL, "d" } },
 	{ "line continuation", "a \\\n b",
 	  { TK_WORD, TK_WORD, TK_NL, TK_EOF }, { "a", "b" } },
+	{ "byte-order mark", "\xef\xbb\xbf" "a", { TK_WORD, TK_NL, TK_EOF }, { "a" } },
 	{ "call", "errno(EPERM)", { TK_WORD, TK_LPAREN, TK_WORD, TK_RPAREN, TK_NL, TK_EOF },
 	  { "errno", NULL, "EPERM" } },
 };

@@ -19,7 +19,7 @@
 
 #include "tc.h"
 
-static const char *const shipped[] = { "default", "strict", "net-client", "build" };
+static const char *const shipped[] = { "default", "strict", "net-client", "build", "adaptive" };
 
 static void test_load_clean(void **state)
 {
@@ -129,6 +129,34 @@ static void test_default_runs_programs(void **state)
 	cp_bpf_prog_free(&prog);
 }
 
+/* Every shipped profile's filter runs a shell; build's runs the compiler
+ * (which forks, execs, pipes and maps executable code). */
+static void test_every_profile_runs(void **state)
+{
+	char *const sh[] = { "/bin/sh", "-c", "true; echo x | cat >/dev/null", NULL };
+	char *const cc[] = { "/bin/sh", "-c",
+		"printf 'int main(void){return 0;}' | cc -x c -o /dev/null - && cc --version >/dev/null", NULL };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(shipped) / sizeof(shipped[0]); i++) {
+		struct cp_bpf_prog prog = build(shipped[i]);
+		int st = run_under(&prog, sh);
+
+		if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+			print_error("/bin/sh under %s: status 0x%x\n", shipped[i], st);
+			fail();
+		}
+		if (!strcmp(shipped[i], "build") && !access("/usr/bin/cc", X_OK)) {
+			st = run_under(&prog, cc);
+			if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+				print_error("cc under build: status 0x%x\n", st);
+				fail();
+			}
+		}
+		cp_bpf_prog_free(&prog);
+	}
+}
+
 /* What the default profile refuses, and how (decision table). */
 struct refusal {
 	const char *what;
@@ -235,6 +263,7 @@ int main(void)
 		cmocka_unit_test(test_load_clean),
 		cmocka_unit_test(test_default_runs_programs),
 		cmocka_unit_test(test_default_refuses),
+		cmocka_unit_test(test_every_profile_runs),
 		cmocka_unit_test(test_default_kills_i386),
 		cmocka_unit_test(test_strict_refuses),
 	};

@@ -14,6 +14,8 @@
  *   cr-probe orphans N          leave N orphans that exit, then count
  *                               zombies in the pid namespace
  *   cr-probe write PATH         create PATH: prints the errno
+ *   cr-probe connect PORT       TCP connect to 127.0.0.1:PORT: the errno
+ *                               (ECONNREFUSED = allowed, nobody listens)
  */
 #include <dirent.h>
 #include <errno.h>
@@ -22,7 +24,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -187,6 +192,21 @@ static int do_write(const char *path)
 	return 0;
 }
 
+static int do_connect(int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0) {
+		printf("connect=socket:%d\n", errno);
+		return 0;
+	}
+	printf("connect=%d\n", connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? errno : 0);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "syscalls") == 0)
@@ -203,6 +223,8 @@ int main(int argc, char **argv)
 		return do_orphans(atoi(argv[2]));
 	if (argc == 3 && strcmp(argv[1], "write") == 0)
 		return do_write(argv[2]);
-	fprintf(stderr, "usage: cr-probe syscalls NAME...|fds|tiocsti|ids|signal|orphans N|write PATH\n");
+	if (argc == 3 && strcmp(argv[1], "connect") == 0)
+		return do_connect(atoi(argv[2]));
+	fprintf(stderr, "usage: cr-probe syscalls NAME...|fds|tiocsti|ids|signal|orphans N|write PATH|connect PORT\n");
 	return 2;
 }

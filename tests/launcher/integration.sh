@@ -18,9 +18,10 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 77
 fi
 
-W=$(mktemp -d /tmp/compart-launcher-itest.XXXXXX)
+W=$(mktemp -d /var/tmp/cr-launcher-itest.XXXXXX)
 chmod 755 "$W"
 CGPARENT=$("$RUN" --probe --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["features"]["cgroup-v2"]["detail"])')
+LLABI=$("$RUN" --probe --json | python3 -c 'import json,sys; d=json.load(sys.stdin)["features"]["landlock"]; print(d["detail"].split()[1] if d["available"] else 0)')
 cg_list() { ls "$CGPARENT" 2>/dev/null | grep '^cr-' | sort; }
 cg_before=$(cg_list)
 # cgroups created since the start whose supervisor is gone: leaked by us
@@ -140,6 +141,25 @@ for who in root nobody; do
 		--profile "$W/landlock.profile" -D "SCRATCH=$S" -D "PROBEDIR=$W/bin" -- "$W/bin/cr-probe" write "$S/rw/g"
 	t "$who: landlock denies"   0 "write=13" -- "${AS[@]}" env HOME="$S" "$R" --cache-dir "$W/cache/$who" \
 		--profile "$W/landlock.profile" -D "SCRATCH=$S" -D "PROBEDIR=$W/bin" -- "$W/bin/cr-probe" write "$S/escaped"
+	# Landlock TCP rules (ABI 4): port 8080 allowed, others denied
+	LN=("${AS[@]}" "$R" --cache-dir "$W/cache/$who" --profile "$W/landlock-net.profile" -D "PROBEDIR=$W/bin" --)
+	if [ "$LLABI" -ge 4 ]; then
+		t "$who: landlock tcp allowed" 0 "connect=111" -- "${LN[@]}" "$W/bin/cr-probe" connect 8080
+		t "$who: landlock tcp denied"  0 "connect=13" -- "${LN[@]}" "$W/bin/cr-probe" connect 8081
+	else
+		echo "skip $who: landlock tcp rules (Landlock ABI $LLABI < 4)"
+	fi
+	# Landlock signal scoping (ABI 6): same uid, visible pid, still refused
+	if [ "$LLABI" -ge 6 ]; then
+		"${AS[@]}" sleep 30 & victim=$!
+		t "$who: landlock scopes signals" 0 "^refused" -- "${AS[@]}" "$R" --cache-dir "$W/cache/$who" \
+			--setenv "P=$victim" --profile "$W/scope.profile" -- /bin/sh -c 'kill -0 $P 2>/dev/null && echo sent || echo refused'
+		# control: the same profile with signal-outside allowed does reach it
+		sed 's/^layers {/process {\n\tsignal-outside allow\n}\n\nlayers {/' "$W/scope.profile" >"$W/scope-allow.profile"
+		t "$who: ... unless signal-outside allow" 0 "^sent" -- "${AS[@]}" "$R" --cache-dir "$W/cache/$who" \
+			--setenv "P=$victim" --profile "$W/scope-allow.profile" -- /bin/sh -c 'kill -0 $P 2>/dev/null && echo sent || echo refused'
+		kill $victim; wait $victim 2>/dev/null
+	fi
 	# bad input: 125 with a precise message, usage errors 2
 	t "$who: bad profile"     125 "bad.profile:5:[0-9]+: error" -- "${AS[@]}" "$R" --profile "$W/bad.profile" -- /bin/true
 	t "$who: missing profile" 125 "no-such-profile" -- "${AS[@]}" "$R" --profile no-such-profile -- /bin/true
@@ -160,6 +180,9 @@ rm -f "$W/uscratch/rw/suid-probe"
 
 # signals are forwarded through the supervisor and the init to the command
 for sig in TERM INT HUP USR1; do
+	# a fresh file: a stale "ready" would send the signal to the forked
+	# shell before compart-run even started
+	rm -f "$W/sig.out"
 	"$R" --cache-dir "$W/cache/root" --profile "$W/basic.profile" -D "SCRATCH=$W/scratch" -D "PROBEDIR=$W/bin" \
 		-- "$W/bin/cr-probe" signal >"$W/sig.out" 2>&1 </dev/null &
 	pid=$!
@@ -170,6 +193,20 @@ for sig in TERM INT HUP USR1; do
 	want=$((100 + $(kill -l "$sig")))
 	[ $rc = $want ] && ok "signal $sig forwarded" || bad "signal $sig forwarded" "exit $rc, expected $want" "$(cat "$W/sig.out")"
 done
+
+# a supervisor killed outright takes the sandbox with it, and its cgroup
+# is collected by the next run
+rm -f "$W/sig.out"
+"$R" --cache-dir "$W/cache/root" --audit-log "$W/killed.log" --profile "$W/basic.profile" \
+	-D "SCRATCH=$W/scratch" -D "PROBEDIR=$W/bin" -- "$W/bin/cr-probe" signal >"$W/sig.out" 2>&1 </dev/null &
+pid=$!
+for _ in $(seq 100); do grep -q ready "$W/sig.out" 2>/dev/null && break; sleep 0.05; done
+sbx=$(grep -o '"sandbox":"[^"]*"' "$W/killed.log" | head -1 | cut -d'"' -f4)
+kill -9 $pid; wait $pid 2>/dev/null
+sleep 0.3
+if pgrep -f "$W/bin/cr-probe signal" >/dev/null; then bad "supervisor SIGKILL ends the sandbox"; else ok "supervisor SIGKILL ends the sandbox"; fi
+"$R" --cache-dir "$W/cache/root" --profile "$W/basic.profile" -D "SCRATCH=$W/scratch" -D "PROBEDIR=$W/bin" -- /bin/true
+[ -n "$sbx" ] && [ ! -e "$CGPARENT/$sbx" ] && ok "stale cgroup collected" || bad "stale cgroup collected" "sandbox '$sbx'"
 
 # the audit log: start, every layer, exit, one JSON object a line
 "$R" --cache-dir "$W/cache/root" --audit-log "$W/audit.log" --profile "$W/basic.profile" -D "SCRATCH=$W/scratch" \

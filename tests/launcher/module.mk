@@ -21,8 +21,19 @@ $(TL_BIN)/test_plan: $(BUILD)/obj/tests/launcher/test_plan.o $(TL_LAUNCHER_OBJS)
 	@$(if $(Q),echo "  LD      tests/launcher/$(notdir $@)")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LAUNCHER_LINK)
 
-ALL += $(TL_BIN)/cr-probe $(TL_BIN)/test_plan
-CHECK_SUITES += launcher-plan=$(TL_BIN)/test_plan
-CHECK_SAN_SUITES += launcher-plan=$(TL_BIN)/test_plan
+$(TL_BIN)/test_audit: $(BUILD)/obj/tests/launcher/test_audit.o $(BUILD)/obj/launcher/audit.o
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      tests/launcher/$(notdir $@)")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LIBS_JSON)
+
+$(TL_BIN)/test_options: $(BUILD)/obj/tests/launcher/test_options.o $(TL_LAUNCHER_OBJS) $(LIBCOMPART)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      tests/launcher/$(notdir $@)")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LAUNCHER_LINK)
+
+TL_UNIT := $(TL_BIN)/test_plan $(TL_BIN)/test_audit $(TL_BIN)/test_options
+ALL += $(TL_BIN)/cr-probe $(TL_UNIT)
+CHECK_SUITES += $(foreach t,$(TL_UNIT),launcher-$(subst test_,,$(notdir $(t)))=$(t))
+CHECK_SAN_SUITES += $(foreach t,$(TL_UNIT),launcher-$(subst test_,,$(notdir $(t)))=$(t))
 CHECK_SUITES += launcher-integration=$(TL_DIR)/integration.sh
 CHECK_SAN_SUITES += launcher-integration=$(TL_DIR)/integration.sh

@@ -5,8 +5,8 @@ usage: pty_session.py COMPART-RUN-ARGS...   (the command must be a shell)
 
 Sets the outer window to 33x111, types commands into an interactive
 shell in the sandbox and checks: the inner terminal has the same size, the
-shell has a controlling terminal with job control, background jobs work,
-and the exit status comes back.  Prints PASS or FAIL lines;
+shell has a controlling terminal with job control on the sandbox's own
+devpts (/dev/pts/0), background jobs work, and the exit status comes back.  Prints PASS or FAIL lines;
 exits 1 on failure.
 """
 import fcntl, os, pty, select, struct, sys, termios, time
@@ -54,6 +54,9 @@ fields = out.split(b"PS=")[-1].split(b"=")[0].split() if ok else []
 # terminal (a foreground process group exists): job control works
 check("shell owns the inner terminal (job control)",
       len(fields) == 2 and int(fields[0]) > 0 and b"s" in fields[1])
+# the pty lives on the sandbox's own devpts: ttyname works inside
+send("echo TTY=$(tty)=$((40+5))\n")
+check("the terminal is the sandbox's own /dev/pts/0", read_until(b"TTY=/dev/pts/0=45"))
 send("sleep 5 & jobs; kill %1; echo JOBS=$((40+4))\n")
 check("background jobs", read_until(b"JOBS=44") and b"sleep 5" in out)
 send("exit 5\n")

@@ -19,7 +19,5 @@ $(TS_BIN)/test_%: $(TS_OBJ)/test_%.o $(TS_COMMON) $(LIBCOMPART)
 ALL += $(TS_PROGS)
 CHECK_SUITES += $(foreach t,$(TS_PROGS),seccomp-$(notdir $(t))=$(t))
 CHECK_SAN_SUITES += $(foreach t,$(TS_PROGS),seccomp-$(notdir $(t))=$(t))
-ifneq ($(wildcard $(TS_DIR)/cli.sh),)
-CHECK_SUITES += seccomp-cli=$(TS_DIR)/cli.sh
-CHECK_SAN_SUITES += seccomp-cli=$(TS_DIR)/cli.sh
-endif
+# test_cli runs the compart-compile binary of the same build
+$(TS_BIN)/test_cli: | $(BUILD)/compart-compile

@@ -178,8 +178,9 @@ static const struct row arm_rows[] = {
 };
 
 /*
- * Conditional rules are exceptions to the unconditional rule of the same
- * syscall (libseccomp alone would let the unconditional rule win).
+ * The first matching rule of a syscall decides, also where conditional
+ * rules with different actions overlap (libseccomp alone would let an
+ * unconditional rule win, and leaves overlaps to its tree layout).
  */
 static struct cp_policy *fixture_exceptions(void)
 {
@@ -193,8 +194,8 @@ static struct cp_policy *fixture_exceptions(void)
 	/* errno equal to the default: the fallback must exclude the exception */
 	tl_cond(tl_rule(p, "clone", CP_ACT_ERRNO, 1001), 0, CP_CMP_MASKED_EQ, 0x10000000, 0x10000000);
 	tl_rule(p, "clone", CP_ACT_ALLOW, 0);
-	tl_rule(p, "ioctl", CP_ACT_ALLOW, 0);
 	tl_cond_set(tl_rule(p, "ioctl", CP_ACT_ERRNO, 1002), 1, CP_CMP_IN, 2, reqs);
+	tl_rule(p, "ioctl", CP_ACT_ALLOW, 0);
 	tl_cond_set(tl_rule(p, "socket", CP_ACT_ALLOW, 0), 0, CP_CMP_IN, 3, fams);
 	tl_rule(p, "socket", CP_ACT_ERRNO, 1003);
 	/* two exceptions on different arguments */
@@ -220,6 +221,10 @@ static const struct row exception_rows[] = {
 	{ CP_ARCH_X86_64, "dup3", { 7, 100, 0 }, RET_ERRNO(1004), false },
 	{ CP_ARCH_X86_64, "dup3", { 8, 100, 0 }, RET_ALLOW, false },
 	{ CP_ARCH_X86_64, "dup3", { 8, 100, 1 }, RET_KILLP, false },
+	{ CP_ARCH_X86_64, "dup3", { 7, 100, 1 }, RET_ERRNO(1004), false },
+	{ CP_ARCH_I386, "dup3", { 7, 100, 1 }, RET_ERRNO(1004), false },
+	{ CP_ARCH_I386, "dup3", { 6, 100, 1 }, RET_KILLP, false },
+	{ CP_ARCH_I386, "dup3", { 6, 100, 0 }, RET_ALLOW, false },
 };
 
 static bool have_ia32 = false;
@@ -329,6 +334,76 @@ static void test_aarch64_decisions(void **state)
 	cp_policy_free(p);
 }
 
+/* ---- the same decisions from profile text ---- */
+
+static struct cp_policy *load_profile(const char *name_or_path)
+{
+	char path[4096];
+	struct cp_load_opts lo = { 0 };
+	struct cp_policy *p = NULL;
+	struct cp_diag d;
+
+	if (strchr(name_or_path, '/') || strstr(name_or_path, ".profile"))
+		snprintf(path, sizeof(path), "%s/tests/seccomp/fixtures/%s", TL_TOP, name_or_path);
+	else
+		snprintf(path, sizeof(path), "%s", name_or_path);
+	cp_diag_init(&d, stderr);
+	if (cp_profile_load(path, &lo, &d, &p) != 0)
+		fail_msg("cannot load %s", path);
+	cp_diag_fini(&d);
+	return p;
+}
+
+static void test_profile_fixtures(void **state)
+{
+	struct {
+		const char *file;
+		const struct row *rows;
+		size_t n;
+	} fx[] = {
+		{ "actions.profile", basic_rows, sizeof(basic_rows) / sizeof(basic_rows[0]) },
+		{ "compat.profile", compat_rows, sizeof(compat_rows) / sizeof(compat_rows[0]) },
+		{ "exceptions.profile", exception_rows, sizeof(exception_rows) / sizeof(exception_rows[0]) },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(fx) / sizeof(fx[0]); i++) {
+		struct cp_policy *p = load_profile(fx[i].file);
+
+		printf("# fixture %s: %zu rules\n", fx[i].file, p->seccomp.nrules);
+		run_rows(p, CP_ARCH_X86_64, fx[i].rows, fx[i].n);
+		cp_policy_free(p);
+	}
+}
+
+/* The shipped default profile, the one most users run. */
+static const struct row default_rows[] = {
+	{ CP_ARCH_X86_64, "read", { 999, 0, 0 }, RET_ALLOW, false },
+	{ CP_ARCH_X86_64, "getppid", { 0 }, RET_ALLOW, false },
+	/* CLONE_NEWUSER|CLONE_SIGHAND without CLONE_VM: EINVAL if it got through */
+	{ CP_ARCH_X86_64, "clone", { 0x10000800 }, RET_ERRNO(EPERM), false },
+	{ CP_ARCH_X86_64, "clone", { 0x800 }, RET_ALLOW, false },
+	{ CP_ARCH_X86_64, "clone3", { 0, 0 }, RET_ERRNO(ENOSYS), false },
+	{ CP_ARCH_X86_64, "unshare", { 0 }, RET_ERRNO(EPERM), false },
+	{ CP_ARCH_X86_64, "ioctl", { 999, 0x5412 }, RET_ERRNO(EPERM), false },
+	{ CP_ARCH_X86_64, "ioctl", { 999, 0x541c }, RET_ERRNO(EPERM), false },
+	{ CP_ARCH_X86_64, "ioctl", { 999, 0x5413 }, RET_ALLOW, false },
+	{ CP_ARCH_X86_64, "socket", { AF_INET, SOCK_DGRAM }, RET_ALLOW, false },
+	{ CP_ARCH_X86_64, "socket", { AF_PACKET, SOCK_RAW }, RET_ERRNO(EAFNOSUPPORT), false },
+	{ CP_ARCH_X86_64, "io_uring_setup", { 0, 0 }, RET_ERRNO(EPERM), false },
+	{ CP_ARCH_X32, "getppid", { 0 }, RET_KILLP, false },
+	{ CP_ARCH_I386, "getppid", { 0 }, RET_KILLP, false },
+};
+
+static void test_default_profile(void **state)
+{
+	struct cp_policy *p = load_profile("default");
+
+	(void)state;
+	run_rows(p, CP_ARCH_X86_64, default_rows, sizeof(default_rows) / sizeof(default_rows[0]));
+	cp_policy_free(p);
+}
+
 /* The flags the loader must pass follow from the actions used. */
 static void test_flags(void **state)
 {
@@ -341,8 +416,8 @@ static void test_flags(void **state)
 	assert_int_equal(cp_seccomp_build(p, CP_ARCH_X86_64, &d, &prog), 0);
 	/* umask is errno + audit, fsync notifies */
 	assert_true(prog.flags & SECCOMP_FILTER_FLAG_LOG);
-	assert_true(prog.flags & (1u << 3));   /* NEW_LISTENER */
-	assert_true(prog.flags & (1u << 4));   /* TSYNC_ESRCH */
+	assert_true(prog.flags & SECCOMP_FILTER_FLAG_NEW_LISTENER);
+	assert_true(prog.flags & SECCOMP_FILTER_FLAG_TSYNC_ESRCH);
 	assert_int_equal(prog.n_notify, 1);
 	cp_bpf_prog_free(&prog);
 	cp_policy_free(p);
@@ -702,6 +777,40 @@ static void test_missing_on_arch(void **state)
 	cp_diag_fini(&d);
 }
 
+/* The build checks libseccomp's output; a wrong program is refused. */
+static void test_verify_catches_tampering(void **state)
+{
+	struct cp_policy *p = fixture_basic(CP_ARCH_X86_64 | CP_ARCH_I386, CP_ACT_KILL_PROCESS, 0);
+	uint32_t def, bad;
+	struct cp_bpf_prog prog;
+	struct cp_diag d;
+	int tampered = 0;
+
+	(void)state;
+	cp_diag_init(&d, NULL);
+	assert_int_equal(cp_seccomp_build(p, CP_ARCH_X86_64, &d, &prog), 0);
+	assert_int_equal(cp_sc_action(&p->seccomp.default_action, &def), 0);
+	assert_int_equal(cp_sc_action(&p->seccomp.bad_arch_action, &bad), 0);
+	assert_int_equal(cp_sc_verify(&p->seccomp, &prog, CP_ARCH_X86_64 | CP_ARCH_I386, def, bad, &d), 0);
+	/* every RET in turn made to allow: each must be noticed */
+	for (size_t i = 0; i < prog.len; i++) {
+		uint32_t k = prog.insns[i].k;
+
+		if (prog.insns[i].code != (BPF_RET | BPF_K) || k == SECCOMP_RET_ALLOW)
+			continue;
+		prog.insns[i].k = SECCOMP_RET_ALLOW;
+		if (cp_sc_verify(&p->seccomp, &prog, CP_ARCH_X86_64 | CP_ARCH_I386, def, bad, &d) != -EINVAL)
+			fail_msg("insn %zu: RET %#x -> ALLOW went unnoticed", i, k);
+		prog.insns[i].k = k;
+		tampered++;
+	}
+	assert_true(tampered > 5);
+	assert_non_null(strstr(d.buf, "refusing to emit it"));
+	cp_bpf_prog_free(&prog);
+	cp_policy_free(p);
+	cp_diag_fini(&d);
+}
+
 static void test_disasm(void **state)
 {
 	struct cp_policy *p = fixture_basic(CP_ARCH_X86_64 | CP_ARCH_I386, CP_ACT_KILL_PROCESS, 0);
@@ -741,6 +850,8 @@ int main(void)
 		cmocka_unit_test(test_basic_decisions),
 		cmocka_unit_test(test_compat_decisions),
 		cmocka_unit_test(test_exception_decisions),
+		cmocka_unit_test(test_profile_fixtures),
+		cmocka_unit_test(test_default_profile),
 		cmocka_unit_test(test_aarch64_decisions),
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_cache_eligible),
@@ -750,6 +861,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_missing_on_arch),
 		cmocka_unit_test(test_disasm),
+		cmocka_unit_test(test_verify_catches_tampering),
 	};
 
 	have_ia32 = tl_have_ia32();

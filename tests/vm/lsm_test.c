@@ -110,6 +110,8 @@ static struct cp_fs_rule fsr[] = {
 	{ .path = "/lib", .access = CP_FS_READ | CP_FS_EXEC, .optional = true },
 	{ .path = "/proc", .access = CP_FS_READ },
 	{ .path = "/dev", .access = CP_FS_READ | CP_FS_WRITE },
+	/* deliberately weak: lets a sandboxed task move itself to another cgroup */
+	{ .path = "/sys/fs/cgroup", .access = CP_FS_READ | CP_FS_WRITE },
 };
 static struct cp_exec_rule exr[] = {
 	{ .path = "/data/exec", .allow = true },
@@ -117,7 +119,7 @@ static struct cp_exec_rule exr[] = {
 	{ .path = "/data/rw", .allow = true },
 	{ .path = HELLO, .allow = true },
 };
-static struct cp_net_rule netr[1];
+static struct cp_net_rule netr[3];
 static char *scratch[] = { "/data/rw/scratch" };
 
 static void build_policy(struct cp_policy *p)
@@ -144,8 +146,16 @@ static void build_policy(struct cp_policy *p)
 	p->net.present = true;
 	p->net.default_action.kind = CP_ACT_ERRNO;
 	p->net.default_action.errno_val = ECONNREFUSED;
+	netr[1].allow = true;
+	netr[1].proto = CP_PROTO_UNIX;
+	netr[1].dir = CP_NET_CONNECT;
+	netr[1].unix_path = "/data/rw/ok.sock";
+	netr[2].allow = true;
+	netr[2].proto = CP_PROTO_UNIX;
+	netr[2].dir = CP_NET_CONNECT;
+	netr[2].unix_path = "@cp-ok";
 	p->net.rules = netr;
-	p->net.nrules = 1;
+	p->net.nrules = 3;
 	/* process rules: none of ptrace, outside signals, mounts */
 	p->adapt.present = true;
 	p->adapt.scratch = scratch;
@@ -206,6 +216,9 @@ static const struct row fs_rows[] = {
 	{ "unlink in ro dir", { .op = OP_UNLINK, .path = "/data/ro/f" }, EACCES },
 	{ "unlink in rw dir", { .op = OP_UNLINK, .path = "/data/rw/new2.txt" }, 0 },
 	{ "mkdir in allowed (read-only)", { .op = OP_MKDIR, .path = "/data/allowed/d" }, EACCES },
+	{ "child leaves the cgroup, reads secret (inherited membership)", { .op = OP_ESCAPE_OPEN, .path = "/data/secret/s.txt", .path2 = "/sys/fs/cgroup", .flags = O_RDONLY, .in_child = 1 }, EACCES },
+	{ "child leaves the cgroup, reads allowed", { .op = OP_ESCAPE_OPEN, .path = "/data/allowed/a.txt", .path2 = "/sys/fs/cgroup", .flags = O_RDONLY, .in_child = 1 }, 0 },
+	{ "child leaves the cgroup, reads /init (default deny still)", { .op = OP_ESCAPE_OPEN, .path = "/init", .path2 = "/sys/fs/cgroup", .flags = O_RDONLY, .in_child = 1 }, EACCES },
 };
 
 static const struct row exec_rows[] = {
@@ -220,6 +233,9 @@ static const struct row exec_rows[] = {
 	{ "copy an allowed binary into rw", COPYR(HELLO, "/data/rw/fresh"), 0 },
 	{ "exec the fresh copy (created in the run)", EXEC("/data/rw/fresh"), EACCES },
 	{ "child: exec /data/noexec/x", { .op = OP_EXEC, .path = "/data/noexec/x", .in_child = 1 }, EACCES },
+	{ "mmap PROT_EXEC of an allowed binary", { .op = OP_MMAP_EXEC, .path = "/data/exec/ok" }, 0 },
+	{ "mmap PROT_EXEC outside the exec allowlist", { .op = OP_MMAP_EXEC, .path = "/data/noexec/x" }, EACCES },
+	{ "mmap PROT_EXEC of a file created in the run", { .op = OP_MMAP_EXEC, .path = "/data/rw/fresh" }, EACCES },
 };
 
 static int listen_on(uint16_t port)
@@ -244,6 +260,11 @@ static const struct row net_rows[] = {
 	{ "bind 127.0.0.1:7000", TCP4(OP_BIND, 7000), ECONNREFUSED },
 	{ "socket AF_PACKET (families: inferred inet+unix)", { .op = OP_SOCKET, .family = AF_PACKET, .type = SOCK_DGRAM }, EPERM },
 	{ "socket AF_UNIX", { .op = OP_SOCKET, .family = AF_UNIX, .type = SOCK_STREAM }, 0 },
+	{ "unix connect /data/rw/ok.sock (rule)", { .op = OP_UNIX_CONNECT, .path = "/data/rw/ok.sock" }, 0 },
+	{ "unix connect via a name linked after attach (inode)", { .op = OP_UNIX_CONNECT, .path = "/data/rw/moved.sock" }, 0 },
+	{ "unix connect /data/rw/bad.sock (default)", { .op = OP_UNIX_CONNECT, .path = "/data/rw/bad.sock" }, ECONNREFUSED },
+	{ "unix connect @cp-ok (abstract rule)", { .op = OP_UNIX_CONNECT, .path = "@cp-ok" }, 0 },
+	{ "unix connect @cp-bad (abstract, default)", { .op = OP_UNIX_CONNECT, .path = "@cp-bad" }, ECONNREFUSED },
 };
 
 #define MAX_EV 512
@@ -331,6 +352,13 @@ int main(void)
 	cgfd = open(CG, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	stat(CG, &st);
 
+	{
+		/* unix rules resolve socket paths when the sandbox is added */
+		int u1 = unix_listen("/data/rw/ok.sock"), u2 = unix_listen("/data/rw/bad.sock");
+		int u3 = unix_listen("@cp-ok"), u4 = unix_listen("@cp-bad");
+
+		CHECK(u1 >= 0 && u2 >= 0 && u3 >= 0 && u4 >= 0, "unix listeners (unsandboxed)");
+	}
 	build_policy(&pol);
 	cp_diag_init(&d, stderr);
 	rc = cp_bpf_maps_build(&pol, &d, &m);
@@ -355,6 +383,7 @@ int main(void)
 		printf("note: bind mount failed: %s\n", strerror(errno));
 	rename("/data/allowed/private2.txt", "/data/allowed/renamed2.txt");
 
+	CHECK(link("/data/rw/ok.sock", "/data/rw/moved.sock") == 0, "second name for ok.sock");
 	l8080 = listen_on(8080);
 	l6000 = listen_on(6000);
 	CHECK(l8080 >= 0 && l6000 >= 0, "loopback listeners (unsandboxed)");
@@ -460,6 +489,9 @@ int main(void)
 	CHECK(find_event(CP_HOOK_MPROTECT, CP_VERDICT_DENY, NULL) != NULL, "event: mprotect deny");
 	CHECK(find_event(CP_HOOK_TASK_ALLOC, CP_VERDICT_DENY, NULL) != NULL, "event: task_alloc deny");
 	CHECK(find_event(CP_HOOK_PATH_LINK, CP_VERDICT_DENY, NULL) != NULL, "event: path_link deny");
+	ev = find_event(CP_HOOK_UNIX_CONNECT, CP_VERDICT_DENY, "bad.sock");
+	CHECK(ev && ev->rule == CP_RULE_DEFAULT && ev->err == -ECONNREFUSED,
+	      "event: unix connect deny names the socket and the default");
 
 	/* teardown removes everything */
 	agent_stop(&ag);

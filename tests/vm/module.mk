@@ -8,7 +8,9 @@ VM_DIR     := $(BUILD)/vm
 VM_STATIC  := $(BUILD)/static
 VM_CFLAGS  := $(filter-out -fsanitize%,$(CFLAGS)) -DCP_BPF_CORE_ONLY -I$(TOP)/tests/bpf
 VM_LIBS    := -static -lbpf -lelf -lz -ljson-c
-VM_KERNEL  := $(VM_DIR)/vmlinuz
+# the kernel download is shared by build/ and build-san/
+VM_KERNEL_DIR := $(TOP)/build/vm
+VM_KERNEL  := $(VM_KERNEL_DIR)/vmlinuz
 VM_INITRD  := $(VM_DIR)/initramfs.cpio.gz
 
 VM_LSM_SRCS := $(TOP)/tests/vm/lsm_test.c $(TOP)/tests/bpf/agent.c $(TOP)/launcher/bpf.c \
@@ -27,11 +29,30 @@ $(VM_STATIC)/cp-hello: $(TOP)/tests/vm/hello.c | $(DEPS_STAMP)
 # the guest kernel: resolved and downloaded once, cached in $(VM_DIR)
 $(VM_KERNEL): $(TOP)/scripts/vm/fetch-kernel.sh | $(DEPS_STAMP)
 	@$(if $(Q),echo "  FETCH   Debian cloud kernel")
-	$(Q)$< $(VM_DIR)
+	$(Q)$< $(VM_KERNEL_DIR)
 
-$(VM_INITRD): $(TOP)/scripts/vm/mkinitramfs.sh $(VM_STATIC)/lsm_test $(VM_STATIC)/cp-hello
+# compart-run itself, static, for the end-to-end script: every launcher and
+# compiler source in one command, without sanitizers.
+VM_CR_SRCS := $(wildcard $(TOP)/launcher/*.c) $(wildcard $(TOP)/policy-compiler/*.c)
+$(VM_STATIC)/compart-run: $(VM_CR_SRCS) $(wildcard $(TOP)/launcher/*.h $(TOP)/policy-compiler/*.h) \
+                          $(BPF_SKELS) $(CP_CONSTS_H) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      static/compart-run")
+	$(Q)$(filter-out -fsanitize%,$(CC)) $(filter-out -fsanitize% -DCP_SOURCE_PROFILE_DIR=% \
+	  -DCP_INSTALL_PROFILE_DIR=%,$(CFLAGS)) -DCP_SOURCE_PROFILE_DIR='"/profiles"' \
+	  -DCP_INSTALL_PROFILE_DIR='"/profiles"' -o $@ $(VM_CR_SRCS) \
+	  -static -lseccomp -ljson-c -lcrypto -lcap -lbpf -lelf -lz -lzstd -lpthread
+
+VM_E2E := $(TOP)/tests/vm/e2e.sh $(TOP)/tests/vm/e2e.profile
+
+# adaptive containment with BPF LSM: tests/adapt/module.mk builds it
+VM_ADAPT := $(if $(wildcard $(TOP)/tests/vm/adapt_test.c),$(VM_STATIC)/adapt_test)
+
+VM_GUEST_FILES := $(VM_STATIC)/lsm_test $(VM_ADAPT) $(VM_STATIC)/cp-hello $(VM_STATIC)/compart-run \
+                  $(VM_E2E)
+$(VM_INITRD): $(TOP)/scripts/vm/mkinitramfs.sh $(VM_GUEST_FILES)
 	@$(if $(Q),echo "  CPIO    initramfs")
-	$(Q)$< $@ $(VM_STATIC)/lsm_test $(VM_STATIC)/cp-hello
+	$(Q)$< $@ $(VM_GUEST_FILES)
 
 .PHONY: check-vm
 check-vm: $(VM_KERNEL) $(VM_INITRD)

@@ -19,14 +19,15 @@ set -u
 model=$1 data=$2
 BUILD=${BUILD:?} TOP=${TOP:?}
 TRAIN=$BUILD/compart-train
-OPTS="--max-depth 6 --min-leaf 5 --attack-level 2"
+OPTS="--max-depth 8 --min-leaf 10 --attack-level 2"
 
 echo "== corpus"
 for s in train test; do
 	printf '  %-5s %5d samples, %3d runs\n' $s "$(wc -l < "$data/$s.jsonl")" \
 		"$(grep -o '"run":"[^"]*"' "$data/$s.jsonl" | sort -u | wc -l)"
 done
-echo "  workloads: 7 benign (shell, C build, python, tar/gzip, git, HTTP client, package churn),"
+echo "  workloads: 8 benign (shell, C build, python, tar/gzip, git, HTTP client, package upgrade,"
+echo "  cleanup of an old build tree),"
 echo "  6 attacks (reverse shell, ransomware, credential harvest + upload, download + exec,"
 echo "  fork storm, privilege probing); 8 repetitions each with growing sizes."
 echo

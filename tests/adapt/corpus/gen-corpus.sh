@@ -4,6 +4,8 @@
 #   gen-corpus.sh record OUTDIR [REPS]
 #       run every workload REPS times (default 8, SIZE = rep) under
 #       adapt-harness --record-features; writes OUTDIR/<workload>-<rep>.jsonl
+#       (FIRST_REP=N resumes at repetition N; WINDOW_MS, EVAL_EVERY override
+#       the 2000 ms window and the evaluation every 8 events)
 #   gen-corpus.sh live MODEL RESULTS REPS...
 #       run the workloads of the given reps under MODEL and write one
 #       result line per run to RESULTS: workload label rep level
@@ -16,7 +18,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD=${BUILD:-$(cd "$HERE/../../.." && pwd)/build}
 H=$BUILD/tests/adapt/adapt-harness
 PY=/usr/bin/python3
-BENIGN="shell-script compile-c python-script tar-gzip git-ops http-client pkg-churn"
+BENIGN="shell-script compile-c python-script tar-gzip git-ops http-client pkg-churn cleanup"
 ATTACK="reverse-shell ransomware harvest-upload download-exec fork-storm priv-probe"
 EVAL_EVERY=${EVAL_EVERY:-8}
 WINDOW_MS=${WINDOW_MS:-2000}

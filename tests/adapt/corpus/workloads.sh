@@ -33,6 +33,16 @@ if [ "$1" = setup ]; then
 		done
 		for i in $(seq 4); do echo "obsolete $i" > prefix/share/obsolete$i.txt; done
 		;;
+	cleanup)
+		# an old build tree and caches, to be thrown away
+		for d in $(seq $((size + 2))); do
+			mkdir -p build/obj$d cache/c$d
+			for i in $(seq 12); do
+				echo "object $d $i" > build/obj$d/f$i.o
+				echo "cache $d $i" > cache/c$d/e$i.tmp
+			done
+		done
+		;;
 	shell-script)
 		# old logs to rotate away
 		mkdir -p logs
@@ -74,6 +84,7 @@ shell-script)
 	done
 	for f in txt/*.txt; do sort -n "$f" | uniq -c | sed 's/line/LINE/' | grep -c LINE >> counts; done
 	wc -l counts > summary
+	ls txt/*.txt | xargs -P $((size % 4 + 1)) -n 2 md5sum > sums
 	cat logs/old-*.log > logs/archive.txt && rm -f logs/old-*.log
 	;;
 compile-c)
@@ -87,7 +98,8 @@ compile-c)
 	  echo 'int main(void) { long s = 0;'; for i in $(seq $n); do echo "s += f$i(10);"; done
 	  echo 'printf("%ld\n", s); return 0; }'; } > main.c
 	printf 'OBJ := $(patsubst %%.c,%%.o,$(wildcard *.c))\nprog: $(OBJ)\n\tgcc -o $@ $^\n%%.o: %%.c\n\tgcc -O1 -c $<\n' > Makefile
-	make -s -j1 >/dev/null && ./prog > out.txt
+	# parallel builds are ordinary: up to 4 compilers at once
+	make -s -j$((size % 4 + 1)) >/dev/null && ./prog > out.txt
 	;;
 python-script)
 	$PY - "$size" <<'EOF'
@@ -119,6 +131,13 @@ git-ops)
 	done
 	git checkout -qb topic && echo topic > t.txt && git add t.txt && git commit -qm topic
 	git checkout -q - && git merge -q --no-edit topic && git log --oneline | wc -l > ../commits
+	;;
+cleanup)
+	# `make clean` / cache pruning: many pre-existing files deleted, nothing
+	# written in their place (what ransomware does not look like)
+	find cache -name '*.tmp' -delete
+	rm -rf build
+	mkdir -p build && echo "clean" > build/.stamp
 	;;
 http-client)
 	# a client that talks to a local server: many connections, downloads
