@@ -12,6 +12,7 @@
 # is common.  Fragments append to ALL, CHECK_SUITES, BENCH, FUZZ.
 
 .DELETE_ON_ERROR:
+.DEFAULT_GOAL := all
 .SUFFIXES:
 SHELL := /bin/bash
 

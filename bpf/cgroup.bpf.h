@@ -2,9 +2,10 @@
 /*
  * cgroup.bpf.h - cgroup BPF programs: network and device rules that work
  * without BPF LSM.  They are attached to each sandbox's cgroup (v2), so
- * they only ever run for sandboxed tasks; a task whose cgroup is not in
- * cp_sandboxes here is in a nested cgroup or a half-built sandbox, and is
- * refused (fail closed).  Cgroup hooks can only say yes or no: a denial
+ * they only ever run for sandboxed tasks (a task in a cgroup nested below
+ * the sandbox's is found through its ancestors); one that still matches no
+ * sandbox belongs to a half-built or torn-down one and is refused (fail
+ * closed).  Cgroup hooks can only say yes or no: a denial
  * is always EPERM, whatever errno the profile asked for.
  */
 #ifndef COMPART_CGROUP_BPF_H
@@ -35,7 +36,7 @@ static __always_inline __u8 cp_cg_proto(__u32 type, __u32 protocol)
 static __always_inline int cp_cg_sockaddr(struct bpf_sock_addr *ctx, bool v6, __u8 dir,
 					  __u16 hook)
 {
-	struct cp_sandbox *sb = cp_scope();
+	struct cp_sandbox *sb = cp_scope_cg();
 	struct cp_net_res nr = { .deny = false, .rule = CP_RULE_NONE };
 	struct cp_verdict v;
 	struct cp_event *e;
@@ -130,7 +131,7 @@ int cp_cg_bind6(struct bpf_sock_addr *ctx)
 SEC("cgroup/sock_create")
 int cp_cg_sock_create(struct bpf_sock *sk)
 {
-	struct cp_sandbox *sb = cp_scope();
+	struct cp_sandbox *sb = cp_scope_cg();
 	struct cp_sb_policy *pol;
 	struct cp_verdict v;
 	struct cp_event *e;
@@ -163,7 +164,7 @@ int cp_cg_sock_create(struct bpf_sock *sk)
 SEC("cgroup/dev")
 int cp_cg_dev(struct bpf_cgroup_dev_ctx *ctx)
 {
-	struct cp_sandbox *sb = cp_scope();
+	struct cp_sandbox *sb = cp_scope_cg();
 	struct cp_sb_policy *pol;
 	struct cp_verdict v;
 	struct cp_event *e;

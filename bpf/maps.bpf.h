@@ -130,6 +130,28 @@ static __always_inline struct cp_sandbox *cp_scope(void)
 	return bpf_map_lookup_elem(&cp_sandboxes, &cg);
 }
 
+/* For cgroup programs: they run for the sandbox's cgroup and every cgroup
+ * below it, so a task in a nested cgroup is found through its ancestors
+ * (deepest first).  Only tasks outside any known cgroup pay the walk. */
+#define CP_CG_MAX_NEST 16
+static __always_inline struct cp_sandbox *cp_scope_cg(void)
+{
+	struct cp_sandbox *sb = cp_scope();
+
+	if (sb)
+		return sb;
+	for (int lvl = CP_CG_MAX_NEST; lvl >= 1; lvl--) {
+		__u64 cg = bpf_get_current_ancestor_cgroup_id(lvl);
+
+		if (!cg)
+			continue;
+		sb = bpf_map_lookup_elem(&cp_sandboxes, &cg);
+		if (sb)
+			return sb;
+	}
+	return NULL;
+}
+
 /* For LSM hooks (task storage helpers are not available to cgroup
  * programs): the cgroup first, then the inherited membership. */
 static __always_inline struct cp_sandbox *cp_scope_lsm(void)

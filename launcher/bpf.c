@@ -1506,11 +1506,12 @@ int cp_bpf_layer_attach(struct cp_run *r)
 	if (glue.want_lsm) {
 		if (cp_bpf_lsm_active(b))
 			cp_layer_applied(r, CP_LAYER_BPF_LSM, "%s programs, sandbox %u, %zu inode + "
-					 "%zu exec + %zu unix rules (%u socket paths absent: "
-					 "the default applies to them)%s%s",
+					 "%zu exec + %zu unix rules%s%s%s",
 					 cp_bpf_reused(b) ? "pinned" : "loaded",
 					 cp_bpf_sandbox_id(b), m->nfs, m->nexec, m->nunix,
-					 cp_bpf_unix_unresolved(b),
+					 cp_bpf_unix_unresolved(b) ?
+					 " (some socket paths absent at launch: the network default "
+					 "applies to those)" : "",
 					 cp_bpf_missing(b)[0] ? "; not in this kernel: " : "",
 					 cp_bpf_missing(b));
 		else

@@ -10,7 +10,10 @@
  *   cp_bpf_sandbox_add()  allocate a sandbox id, fill the maps, attach the
  *                         cgroup programs to the sandbox's cgroup; unlock;
  *   cp_bpf_poll()         deliver this sandbox's events;
- *   cp_bpf_close()        lock; remove every map entry of the sandbox; when
+ *   cp_bpf_close()        lock; detach its cgroup programs, remove its map
+ *                         entries (its ring buffer stays in the slot for
+ *                         the next sandbox with that id: replacing a
+ *                         map-in-map slot costs an RCU grace period); when
  *                         it was the last sandbox, unpin everything; unlock.
  * The lock is flock() on /run/compart/bpf.lock, so concurrent launches and
  * teardowns never see half-built or half-removed state.
@@ -30,18 +33,19 @@ struct json_object;
 
 /* BPF LSM is usable: `bpf` is an active LSM (securityfs is mounted
  * privately when the host has not mounted it) AND a BPF LSM program
- * actually loads.  Returns 1 (usable), 0 (not; `why` says why) or -errno. */
+ * actually loads.  Returns 1 (usable) or 0 (not; `why` says why). */
 int cp_bpf_probe_lsm(char *why, size_t n);
 /* cgroup BPF is usable: a cgroup v2 hierarchy exists and a sock_addr
- * program loads and attaches to a scratch cgroup.  1, 0 or -errno. */
+ * program loads and attaches to a scratch cgroup.  1 or 0 (with why). */
 int cp_bpf_probe_cgroup(char *why, size_t n);
 /* The cgroup v2 mount point ("" when none).  Returns 0 or -ENOENT. */
 int cp_bpf_cgroup2_root(char *buf, size_t n);
 
+/* The LSM programs are loaded whenever BPF LSM is usable (they are shared
+ * by every sandbox and return at once for sandboxes without such rules). */
 struct cp_bpf_opts {
 	const char *pin_root;     /* NULL = /sys/fs/bpf/compart */
 	const char *lock_path;    /* NULL = /run/compart/bpf.lock */
-	bool want_lsm;            /* load the LSM programs if BPF LSM is usable */
 };
 
 /* Returns 0 or -errno with a message in `why`.  On success the lock is

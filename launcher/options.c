@@ -144,9 +144,9 @@ static const struct cr_option options[] = {
 	{ "audit-log", 0, "FILE|fd:N", opt_audit, "write the JSON-lines audit log there" },
 	{ "log-only", 0, NULL, opt_logonly, "BPF layers audit without denying" },
 	{ "bpf-seccomp-blob", 0, "FILE", opt_blob, "use a filter from compart-compile --emit bpf" },
-	{ "cache-dir", 0, "DIR", opt_cache, "compiled-filter cache (default /var/cache/compart "
-	  "or $XDG_CACHE_HOME/compart)" },
-	{ "no-cache", 0, NULL, opt_nocache, "compile the filter, do not read or write the cache" },
+	{ "cache-dir", 0, "DIR", opt_cache, "launch-plan and filter cache (default "
+	  "/var/cache/compart or $XDG_CACHE_HOME/compart)" },
+	{ "no-cache", 0, NULL, opt_nocache, "compile the profile and filter, do not use the cache" },
 	{ "probe", 0, NULL, opt_probe, "report what this kernel supports (with --profile: what "
 	  "the profile would get) and exit" },
 	{ "json", 0, NULL, opt_json, "--probe output as JSON" },

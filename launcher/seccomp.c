@@ -34,14 +34,14 @@
 
 #include "cr.h"
 
-#define CACHE_MAGIC "CRSECC01"
+#define CACHE_MAGIC "CRSECC02"
 
 struct cache_hdr {
 	char magic[8];
 	uint32_t arch;
 	uint32_t n_extra;      /* instructions of the launcher's filter */
 	uint32_t n_main;       /* instructions of the profile's filter */
-	uint32_t pad;
+	uint32_t flags;        /* SECCOMP_FILTER_FLAG_* the program needs */
 	uint8_t key[32];
 	uint8_t sum[32];       /* SHA-256 of the header (sum zeroed) + program */
 };
@@ -200,6 +200,7 @@ static bool cache_load(int dirfd, const char *name, const uint8_t key[32], struc
 			return false;
 		}
 	}
+	pl->seccomp_flags |= h.flags;
 	pl->filters[0].len = (unsigned short)h.n_extra;
 	pl->filters[0].filter = buf;
 	pl->nfilters = 1;
@@ -225,6 +226,7 @@ static void cache_store(int dirfd, const char *name, const uint8_t key[32],
 	h.arch = NATIVE;
 	h.n_extra = (uint32_t)ne;
 	h.n_main = (uint32_t)nm;
+	h.flags = pl->seccomp_flags;
 	memcpy(h.key, key, 32);
 	buf = xcalloc(1, sizeof(h) + n);
 	memcpy(buf + sizeof(h), pl->filters[0].filter, ne * sizeof(struct sock_filter));
@@ -385,6 +387,16 @@ void cr_seccomp_prepare(struct cp_run *r, struct cr_plan *pl)
 		if (prog.len == 0 || prog.len > BPF_MAXINSNS)
 			die("seccomp: the compiled filter has %zu instructions (1..%d allowed)",
 			    prog.len, BPF_MAXINSNS);
+		/* user notification needs a supervisor holding the listener fd;
+		 * without one the kernel would fail those calls with ENOSYS, which
+		 * is not what the profile says: refuse instead of pretending */
+		if (prog.n_notify)
+			die("seccomp: the profile has %u notify rule(s), but compart-run has no "
+			    "seccomp user-notification supervisor; use errno() or log instead",
+			    prog.n_notify);
+		/* the backend says which loader flags the program needs (LOG for
+		 * audited denials) */
+		pl->seccomp_flags |= prog.flags;
 		/* own the program with our allocator so release is uniform */
 		pl->filters[1].filter = xcalloc(prog.len, sizeof(struct sock_filter));
 		memcpy(pl->filters[1].filter, prog.insns, prog.len * sizeof(struct sock_filter));

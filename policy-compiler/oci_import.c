@@ -42,7 +42,7 @@ static void pathf(char *buf, size_t len, const char *fmt, ...)
 }
 
 struct jpos {
-	char *path;      /* JSON pointer, e.g. /syscalls/3/args/0/op */
+	size_t path;     /* offset in the arena of a JSON pointer, e.g. /syscalls/3/args/0/op */
 	uint32_t line, col, span;
 };
 
@@ -51,8 +51,10 @@ struct locator {
 	size_t len, i;
 	uint32_t line;
 	size_t line_start;
-	struct jpos *v;
-	size_t n, cap;
+	struct jpos *v;          /* in document order */
+	size_t n, cap, cursor;   /* lookups come mostly in document order too */
+	char *arena;             /* every path, NUL-separated */
+	size_t alen, acap;
 	bool failed;
 };
 
@@ -85,10 +87,26 @@ static void lc_record(struct locator *L, const char *path, size_t start, size_t 
 		L->v = nv;
 		L->cap = nc;
 	}
-	L->v[L->n].path = strdup(path);
-	if (!L->v[L->n].path) {
-		L->failed = true;
-		return;
+	{
+		size_t pl = strlen(path) + 1;
+
+		if (L->alen + pl > L->acap) {
+			size_t nc = L->acap ? 2 * L->acap : 16384;
+			char *na;
+
+			while (nc < L->alen + pl)
+				nc *= 2;
+			na = realloc(L->arena, nc);
+			if (!na) {
+				L->failed = true;
+				return;
+			}
+			L->arena = na;
+			L->acap = nc;
+		}
+		memcpy(L->arena + L->alen, path, pl);
+		L->v[L->n].path = L->alen;
+		L->alen += pl;
 	}
 	L->v[L->n].line = line;
 	L->v[L->n].col = (uint32_t)(start - line_start + 1);
@@ -143,22 +161,11 @@ static bool lc_value(struct locator *L, char *path, size_t plen, size_t pcap, un
 			int w;
 
 			if (obj) {
-				size_t ks = L->i, kls = L->line_start;
-				uint32_t kline = L->line;
-
 				if (!lc_string(L, key, sizeof(key)))
 					return false;
 				w = snprintf(path + plen, pcap - plen, "/%s", key);
 				if (w < 0 || (size_t)w >= pcap - plen)
 					return false;
-				/* the key itself, for "unknown field" messages */
-				path[plen + (size_t)w] = '\0';
-				{
-					char kp[600];
-
-					pathf(kp, sizeof(kp), "%s#key", path);
-					lc_record(L, kp, ks, L->i, kline, kls);
-				}
 				lc_ws(L);
 				if (L->i >= L->len || L->s[L->i] != ':')
 					return false;
@@ -193,10 +200,10 @@ static bool lc_value(struct locator *L, char *path, size_t plen, size_t pcap, un
 
 static void locator_free(struct locator *L)
 {
-	for (size_t i = 0; i < L->n; i++)
-		free(L->v[i].path);
 	free(L->v);
+	free(L->arena);
 	L->v = NULL;
+	L->arena = NULL;
 	L->n = 0;
 }
 
@@ -213,11 +220,6 @@ struct imp {
 	int errors;
 };
 
-static int cmp_jpos(const void *a, const void *b)
-{
-	return strcmp(((const struct jpos *)a)->path, ((const struct jpos *)b)->path);
-}
-
 static struct cp_loc loc_of(struct imp *im, unsigned *span, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static struct cp_loc loc_of(struct imp *im, unsigned *span, const char *fmt, ...)
@@ -229,12 +231,20 @@ static struct cp_loc loc_of(struct imp *im, unsigned *span, const char *fmt, ...
 	va_start(ap, fmt);
 	vsnprintf(path, sizeof(path), fmt, ap);
 	va_end(ap);
-	const struct jpos key = { .path = path }, *hit;
+	const struct jpos *hit = NULL;
 
 	if (span)
 		*span = 1;
-	/* sorted by path once the scan is done */
-	hit = im->L.n ? bsearch(&key, im->L.v, im->L.n, sizeof(*im->L.v), cmp_jpos) : NULL;
+	/* scan on from the previous hit, wrapping around once */
+	for (size_t k = 0; k < im->L.n; k++) {
+		size_t i = (im->L.cursor + k) % im->L.n;
+
+		if (!strcmp(im->L.arena + im->L.v[i].path, path)) {
+			hit = &im->L.v[i];
+			im->L.cursor = i;
+			break;
+		}
+	}
 	if (hit) {
 		loc.line = hit->line;
 		loc.col = hit->col;
@@ -998,8 +1008,6 @@ int cp_import_oci_buf(const char *fname, const char *buf, size_t len,
 		cp_policy_free(im.p);
 		return -ENOMEM;
 	}
-	if (im.L.n)
-		qsort(im.L.v, im.L.n, sizeof(*im.L.v), cmp_jpos);
 
 	rc = import_tree(&im, root);
 	locator_free(&im.L);

@@ -116,6 +116,8 @@ struct plan {
 	struct cp_sys_rule **compl;   /* per rule with D_COMPL */
 	size_t *ncompl;
 	size_t n;
+	int *host_nr;                 /* per rule: libseccomp's (host) number */
+	int *nr_on[4];                /* per ABI bit position, per rule: number, <0 none */
 };
 
 static void plan_free(struct plan *pl)
@@ -128,6 +130,9 @@ static void plan_free(struct plan *pl)
 	free(pl->compl);
 	free(pl->ncompl);
 	free(pl->disp);
+	free(pl->host_nr);
+	for (int a = 0; a < 4; a++)
+		free(pl->nr_on[a]);
 	memset(pl, 0, sizeof(*pl));
 }
 
@@ -263,12 +268,16 @@ static int build_plan(const struct cp_seccomp *sc, struct plan *pl, struct cp_di
 	pl->disp = calloc(sc->nrules ? sc->nrules : 1, sizeof(*pl->disp));
 	pl->compl = calloc(sc->nrules ? sc->nrules : 1, sizeof(*pl->compl));
 	pl->ncompl = calloc(sc->nrules ? sc->nrules : 1, sizeof(*pl->ncompl));
+	pl->host_nr = calloc(sc->nrules ? sc->nrules : 1, sizeof(*pl->host_nr));
 	v = malloc((sc->nrules ? sc->nrules : 1) * sizeof(*v));
 	ex = malloc((sc->nrules ? sc->nrules : 1) * sizeof(*ex));
-	if (!pl->disp || !pl->compl || !pl->ncompl || !v || !ex) {
+	if (!pl->disp || !pl->compl || !pl->ncompl || !pl->host_nr || !v || !ex) {
 		rc = -ENOMEM;
 		goto out;
 	}
+	/* name lookups once, not once per ABI and stage */
+	for (size_t i = 0; i < sc->nrules; i++)
+		pl->host_nr[i] = seccomp_syscall_resolve_name(sc->rules[i].name);
 	for (size_t i = 0; i < sc->nrules; i++)
 		v[i] = &sc->rules[i];
 	qsort(v, sc->nrules, sizeof(*v), cmp_rule_name);
@@ -313,6 +322,11 @@ struct conj {
 	unsigned n;
 	const struct cp_sys_rule *r;  /* for messages */
 	bool arg32;
+	struct node_key {
+		unsigned arg, op;
+		uint32_t datum;
+	} keys[12];                   /* libseccomp's tree nodes, for ordering */
+	unsigned nkeys;
 };
 
 struct conj_vec {
@@ -327,6 +341,8 @@ struct collect_ctx {
 	int nr;
 	bool arg32;
 };
+
+static size_t conj_keys(const struct conj *c, struct node_key *k);
 
 static int collect_one(void *opaque, const struct scmp_arg_cmp *cmps, unsigned n)
 {
@@ -344,7 +360,9 @@ static int collect_one(void *opaque, const struct scmp_arg_cmp *cmps, unsigned n
 	}
 	cv->v[cv->n] = (struct conj){ .nr = cc->nr, .action = cc->action, .n = n, .r = cc->r,
 				      .arg32 = cc->arg32 };
-	memcpy(cv->v[cv->n].cmps, cmps, n * sizeof(*cmps));
+	if (n)
+		memcpy(cv->v[cv->n].cmps, cmps, n * sizeof(*cmps));
+	cv->v[cv->n].nkeys = (unsigned)conj_keys(&cv->v[cv->n], cv->v[cv->n].keys);
 	cv->n++;
 	return 0;
 }
@@ -358,11 +376,6 @@ static int collect_one(void *opaque, const struct scmp_arg_cmp *cmps, unsigned n
  * using libseccomp's own node order: argument (high word first), then
  * operator class, then value (reversed for LT/LE).
  */
-struct node_key {
-	unsigned arg, op;
-	uint32_t datum;
-};
-
 static unsigned op_class(enum scmp_compare op)
 {
 	switch (op) {
@@ -400,13 +413,11 @@ static size_t conj_keys(const struct conj *c, struct node_key *k)
 static int cmp_conj(const void *pa, const void *pb)
 {
 	const struct conj *a = pa, *b = pb;
-	struct node_key ka[12], kb[12];
-	size_t na, nb;
+	const struct node_key *ka = a->keys, *kb = b->keys;
+	size_t na = a->nkeys, nb = b->nkeys;
 
 	if (a->nr != b->nr)
 		return a->nr < b->nr ? -1 : 1;
-	na = conj_keys(a, ka);
-	nb = conj_keys(b, kb);
 	for (size_t i = 0; i < na && i < nb; i++) {
 		/* greatest first */
 		if (ka[i].arg != kb[i].arg)
@@ -422,28 +433,36 @@ static int cmp_conj(const void *pa, const void *pb)
 }
 
 static int collect_rule(enum cp_arch arch, uint32_t def, const struct cp_sys_rule *r,
-			struct conj_vec *cv, struct cp_diag *diag);
+			int host_nr, struct conj_vec *cv, struct cp_diag *diag);
 
-static int add_rules(const struct cp_seccomp *sc, const struct plan *pl, scmp_filter_ctx ctx,
+static int add_rules(const struct cp_seccomp *sc, struct plan *pl, scmp_filter_ctx ctx,
 		     enum cp_arch arch, uint32_t def, bool *used, struct cp_diag *diag)
 {
 	uint32_t tok = cp_arch_token(arch);
+	int *nr_on = calloc(sc->nrules ? sc->nrules : 1, sizeof(*nr_on));
 	struct conj_vec cv = { 0 };
 	int rc = 0;
 
+	if (!nr_on)
+		return -ENOMEM;
+	for (size_t i = 0; i < sc->nrules; i++)
+		nr_on[i] = seccomp_syscall_resolve_name_arch(tok, sc->rules[i].name);
+	/* kept for the verifier */
+	free(pl->nr_on[__builtin_ctz((unsigned)arch)]);
+	pl->nr_on[__builtin_ctz((unsigned)arch)] = nr_on;
 	for (size_t i = 0; i < sc->nrules; i++) {
 		const struct cp_sys_rule *r = &sc->rules[i];
 		int e = 0;
 
-		if (seccomp_syscall_resolve_name_arch(tok, r->name) < 0)
+		if (nr_on[i] < 0)
 			continue;
 		used[i] = true;
 		if (pl->disp[i] == D_DROP)
 			continue;
 		if (pl->disp[i] == D_KEEP)
-			e = collect_rule(arch, def, r, &cv, diag);
+			e = collect_rule(arch, def, r, pl->host_nr[i], &cv, diag);
 		for (size_t k = 0; pl->disp[i] == D_COMPL && k < pl->ncompl[i] && !e; k++)
-			e = collect_rule(arch, def, &pl->compl[i][k], &cv, diag);
+			e = collect_rule(arch, def, &pl->compl[i][k], pl->host_nr[i], &cv, diag);
 		if (e == -ENOMEM) {
 			free(cv.v);
 			return e;
@@ -481,7 +500,7 @@ static int add_rules(const struct cp_seccomp *sc, const struct plan *pl, scmp_fi
 }
 
 static int collect_rule(enum cp_arch arch, uint32_t def, const struct cp_sys_rule *r,
-			struct conj_vec *cv, struct cp_diag *diag)
+			int host_nr, struct conj_vec *cv, struct cp_diag *diag)
 {
 	/* i386 arguments are 32 bits.  x32 passes 64-bit registers, but
 	 * libseccomp treats x32 as a 32-bit ABI and compares only the low
@@ -502,7 +521,7 @@ static int collect_rule(enum cp_arch arch, uint32_t def, const struct cp_sys_rul
 	/* the default already decides it (libseccomp refuses such rules) */
 	if (cc.action == def)
 		return 0;
-	cc.nr = seccomp_syscall_resolve_name(r->name);
+	cc.nr = host_nr;
 	if (cc.nr == __NR_SCMP_ERROR) {
 		cp_error(diag, r->loc, "libseccomp cannot resolve '%s'", r->name);
 		return -EINVAL;
@@ -692,17 +711,20 @@ int cp_seccomp_build(const struct cp_policy *p, enum cp_arch native,
 		}
 	}
 	free(used);
-	plan_free(&plan);
-	if (rc)
+	if (rc) {
+		plan_free(&plan);
 		return rc;
+	}
 
 	rc = export_prog(merged, out);
 	if (rc) {
 		cp_error(diag, sc->default_action.loc, "cannot export the seccomp filter: %s",
 			 rc == -E2BIG ? "longer than BPF_MAXINSNS (4096) instructions" : strerror(-rc));
+		plan_free(&plan);
 		return rc;
 	}
-	rc = cp_sc_verify(sc, out, arches, def, badarch, diag);
+	rc = cp_sc_verify(sc, out, arches, def, badarch, (const int *const *)plan.nr_on, diag);
+	plan_free(&plan);
 	if (rc) {
 		cp_bpf_prog_free(out);
 		return rc;

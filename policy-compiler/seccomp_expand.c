@@ -286,6 +286,11 @@ int cp_sc_expand(const struct cp_sys_rule *r, bool arg32, cp_sc_emit_fn emit,
 	uint64_t total = 1;
 	int rc = 0, emitted = 0;
 
+	/* the common case: decided by number alone */
+	if (r->nconds == 0) {
+		rc = emit(ctx, NULL, 0);
+		return rc ? rc : 1;
+	}
 	for (size_t i = 0; i < r->nconds; i++)
 		if (r->conds[i].arg > 5) {
 			*bad_cond = &r->conds[i];

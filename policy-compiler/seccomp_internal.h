@@ -78,9 +78,12 @@ int cp_sc_expand(const struct cp_sys_rule *r, bool arg32, cp_sc_emit_fn emit,
 		 void *ctx, const struct cp_arg_cond **bad_cond);
 
 /* Run the finished program on probe inputs and compare every decision
- * with the policy's meaning; -EINVAL (with a report) on any difference. */
+ * with the policy's meaning; -EINVAL (with a report) on any difference.
+ * nr_on (may be NULL, as may its entries): per ABI bit position, every
+ * rule's syscall number as already resolved. */
 int cp_sc_verify(const struct cp_seccomp *sc, const struct cp_bpf_prog *prog,
-		 uint32_t arches, uint32_t def, uint32_t badarch, struct cp_diag *diag);
+		 uint32_t arches, uint32_t def, uint32_t badarch,
+		 const int *const *nr_on, struct cp_diag *diag);
 
 /* Map an IR action to libseccomp's; -EINVAL for an out-of-range errno. */
 int cp_sc_action(const struct cp_action *a, uint32_t *out);

@@ -22,7 +22,7 @@
 
 #include "seccomp_internal.h"
 
-#define NR_PROBE_MAX 1024    /* syscall numbers swept per ABI */
+#define NR_PROBE_MAX 600     /* syscall numbers swept per ABI (all four ABIs end below) */
 #define VALS_MAX 96          /* probe values per argument */
 
 struct sd {
@@ -110,7 +110,8 @@ struct ctx {
 	const struct cp_seccomp *sc;
 	const struct cp_bpf_prog *prog;
 	uint32_t def, badarch;
-	int *nr;               /* per rule: number on the ABI being checked, -1 none */
+	int *next;             /* per rule: next rule (source order) with that number */
+	int head[NR_PROBE_MAX];/* per number (x32 bit masked off): its first rule */
 	bool arg32;            /* the ABI being checked compares 32-bit arguments */
 	struct cp_diag *diag;
 	unsigned long probes;
@@ -126,13 +127,11 @@ static uint32_t expected(const struct ctx *c, int nr, const uint64_t *args64,
 	for (int i = 0; i < 6; i++)
 		args[i] = c->arg32 ? (uint32_t)args64[i] : args64[i];
 	*why = NULL;
-	for (size_t i = 0; i < c->sc->nrules; i++) {
+	for (int i = c->head[(uint32_t)nr & ~CP_X32_SYSCALL_BIT]; i >= 0; i = c->next[i]) {
 		const struct cp_sys_rule *r = &c->sc->rules[i];
 		bool all = true;
 		uint32_t act;
 
-		if (c->nr[i] != nr)
-			continue;
 		for (size_t k = 0; k < r->nconds && all; k++)
 			all = cond_holds(&r->conds[k], args[r->conds[k].arg]);
 		if (!all)
@@ -207,11 +206,9 @@ static int sweep(struct ctx *c, uint32_t audit_arch, int nr, enum cp_arch abi, b
 	uint64_t args[6] = { 0 };
 	int rc;
 
-	for (size_t i = 0; i < c->sc->nrules; i++) {
+	for (int i = c->head[(uint32_t)nr & ~CP_X32_SYSCALL_BIT]; i >= 0; i = c->next[i]) {
 		const struct cp_sys_rule *r = &c->sc->rules[i];
 
-		if (c->nr[i] != nr)
-			continue;
 		hint = hint ? hint : r;
 		for (size_t k = 0; k < r->nconds; k++)
 			if (r->conds[k].arg < 6)
@@ -241,14 +238,15 @@ static int sweep(struct ctx *c, uint32_t audit_arch, int nr, enum cp_arch abi, b
 }
 
 int cp_sc_verify(const struct cp_seccomp *sc, const struct cp_bpf_prog *prog,
-		 uint32_t arches, uint32_t def, uint32_t badarch, struct cp_diag *diag)
+		 uint32_t arches, uint32_t def, uint32_t badarch,
+		 const int *const *nr_on, struct cp_diag *diag)
 {
 	struct ctx c = { .sc = sc, .prog = prog, .def = def, .badarch = badarch, .diag = diag };
 	static const uint64_t zero[6];
 	int rc = 0;
 
-	c.nr = calloc(sc->nrules ? sc->nrules : 1, sizeof(*c.nr));
-	if (!c.nr)
+	c.next = calloc(sc->nrules ? sc->nrules : 1, sizeof(*c.next));
+	if (!c.next)
 		return -ENOMEM;
 	for (uint32_t bit = 1; bit <= CP_ARCH_AARCH64 && !rc; bit <<= 1) {
 		enum cp_arch abi = (enum cp_arch)bit;
@@ -272,21 +270,30 @@ int cp_sc_verify(const struct cp_seccomp *sc, const struct cp_bpf_prog *prog,
 			continue;
 		}
 		c.arg32 = abi == CP_ARCH_I386 || abi == CP_ARCH_X32;
-		for (size_t i = 0; i < sc->nrules; i++) {
-			int n = seccomp_syscall_resolve_name_arch(cp_arch_token(abi), sc->rules[i].name);
+		for (int k = 0; k < NR_PROBE_MAX; k++)
+			c.head[k] = -1;
+		/* chain each number's rules in source order (built backwards) */
+		for (size_t i = sc->nrules; i-- > 0;) {
+			const int *known = nr_on ? nr_on[__builtin_ctz(bit)] : NULL;
+			int n = known ? known[i] :
+				seccomp_syscall_resolve_name_arch(cp_arch_token(abi), sc->rules[i].name);
+			uint32_t k = (uint32_t)n & ~CP_X32_SYSCALL_BIT;
 
-			c.nr[i] = n < 0 ? -1 : n;
+			c.next[i] = -1;
+			if (n < 0 || k >= NR_PROBE_MAX)
+				continue;   /* beyond the probed range: not checked */
+			c.next[i] = c.head[k];
+			c.head[k] = (int)i;
 		}
 		for (int nr = 0; nr < NR_PROBE_MAX && !rc; nr++) {
 			bool has_args = false;
 
-			for (size_t i = 0; i < sc->nrules; i++)
-				if (c.nr[i] == (int)(xbit | (uint32_t)nr) && sc->rules[i].nconds)
-					has_args = true;
+			for (int i = c.head[nr]; i >= 0; i = c.next[i])
+				has_args = has_args || sc->rules[i].nconds;
 			rc = has_args ? sweep(&c, audit, (int)(xbit | (uint32_t)nr), abi, c.arg32)
 				      : probe(&c, audit, (int)(xbit | (uint32_t)nr), zero, abi, NULL);
 		}
 	}
-	free(c.nr);
+	free(c.next);
 	return rc;
 }

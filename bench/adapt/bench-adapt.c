@@ -4,9 +4,10 @@
  * in one run (the machine is noisy: only ratios and deltas mean anything).
  *
  *  1. Per-operation cost for a process OUTSIDE every sandbox while a
- *     sandbox is being observed: getppid, openat+close, fork+wait, and
- *     4 KiB appends (a newly dirtied page each), with the observers
- *     attached vs detached, interleaved round by round.
+ *     sandbox is being observed: getppid, openat+close, mmap+munmap,
+ *     fork+wait, and 4 KiB appends (a newly dirtied page each), with the
+ *     observers attached vs detached, interleaved round by round (CPU
+ *     time of the measuring thread).
  *  2. Slowdown of a syscall-heavy workload INSIDE an observed sandbox
  *     (find + cat + tar over /usr/include), with the observers and the
  *     model on vs off, interleaved.
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -97,6 +99,21 @@ static double op_fork(int iters)
 			_exit(0);
 		if (p > 0)
 			waitpid(p, NULL, 0);
+	}
+	return (double)(now_ns() - t) / iters;
+}
+
+/* an accountable private mapping: the kernel checks CAP_SYS_ADMIN
+ * (cap_vm_enough_memory), which fires the cap_capable tracepoint */
+static double op_mmap(int iters)
+{
+	uint64_t t = now_ns();
+
+	for (int i = 0; i < iters; i++) {
+		void *p = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p != MAP_FAILED)
+			munmap(p, 65536);
 	}
 	return (double)(now_ns() - t) / iters;
 }
@@ -270,6 +287,7 @@ int main(int argc, char **argv)
 	} ops[] = {
 		{ "getppid", op_getppid, 200000 },
 		{ "openat+close", op_openat, 50000 },
+		{ "mmap+munmap 64KiB", op_mmap, 50000 },
 		{ "pwrite 4KiB new page", op_write, 20000 },
 		{ "fork+exit+wait", op_fork, 400 },
 	};

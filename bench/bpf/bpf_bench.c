@@ -201,7 +201,22 @@ static struct cp_bpf_maps bench_maps(bool fs)
 	return m;
 }
 
-static int bench_launch(const char *cgroot)
+/* QEMU TCG names its CPU model: times there are not comparable. */
+static bool emulated_cpu(void)
+{
+	char line[256];
+	bool q = false;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "model name", 10) && strstr(line, "QEMU"))
+			q = true;
+	if (f)
+		fclose(f);
+	return q;
+}
+
+static int bench_launch(const char *cgroot, bool emulated)
 {
 	char cg1[600], cg2[600], why[512], root[128];
 	int fd1, fd2, first_n = 3, pinned_n = 30;
@@ -226,8 +241,8 @@ static int bench_launch(const char *cgroot)
 			printf("launch bench: %s\n", why);
 			return -1;
 		}
-		first[i] = (double)(now_ns() - t0) / 1e6;
 		cp_bpf_close(b);    /* last user: unpins, the next one loads again */
+		first[i] = (double)(now_ns() - t0) / 1e6;
 	}
 	/* a sandbox that keeps the pins alive, as a running sandbox would */
 	if (cp_bpf_open(&o, &hold, why, sizeof(why)) ||
@@ -242,16 +257,19 @@ static int bench_launch(const char *cgroot)
 			printf("launch bench (pinned): %s\n", why);
 			return -1;
 		}
+		cp_bpf_close(b);   /* teardown is part of every launch too */
 		pinned[i] = (double)(now_ns() - t0) / 1e6;
-		cp_bpf_close(b);
 	}
 	sizes(hold, all_names, (int)(sizeof(all_names) / sizeof(all_names[0])));
 	cp_bpf_close(hold);
-	printf("BPF layer setup per launch (open + fill maps + attach), median ms:\n");
+	printf("BPF layer cost per launch (open + fill maps + attach + teardown), median ms:\n");
 	printf("  first load (verifier) %8.3f ms  (n=%d)\n", median(first, first_n), first_n);
 	printf("  pinned programs       %8.3f ms  (n=%d)  ratio %.1fx faster\n",
 	       median(pinned, pinned_n), pinned_n, median(first, first_n) / median(pinned, pinned_n));
-	printf("  target: pinned <= 1 ms: %s\n", median(pinned, pinned_n) <= 1.0 ? "met" : "NOT met");
+	if (emulated)
+		printf("  (emulated CPU: the <= 1 ms target is judged by the host run)\n");
+	else
+		printf("  target: pinned <= 1 ms: %s\n", median(pinned, pinned_n) <= 1.0 ? "met" : "NOT met");
 	close(fd1);
 	close(fd2);
 	rmdir(cg1);
@@ -282,6 +300,55 @@ static void interleave(const char *title, enum op op, int n, int rounds,
 	}
 }
 
+/* One launch's BPF work with the programs already pinned by a running
+ * sandbox (for callgrind: --toggle-collect=cp_bpf_pinned_cycle). */
+__attribute__((noinline)) int cp_bpf_pinned_cycle(int cgfd, uint64_t cgid, const struct cp_bpf_maps *m);
+__attribute__((noinline)) int cp_bpf_pinned_cycle(int cgfd, uint64_t cgid, const struct cp_bpf_maps *m)
+{
+	struct cp_bpf *b = NULL;
+	char why[512];
+	int rc = cp_bpf_open(NULL, &b, why, sizeof(why));
+
+	if (!rc && !cp_bpf_reused(b))
+		rc = -ESRCH;
+	if (!rc)
+		rc = cp_bpf_sandbox_add(b, cgfd, cgid, (uint32_t)getpid(), m, 0, why, sizeof(why));
+	cp_bpf_close(b);
+	return rc;
+}
+
+static int cycle_mode(const char *cgroot)
+{
+	char cg[600];
+	int fd, rc;
+	uint64_t id;
+	struct cp_bpf_maps m = bench_maps(false);
+
+	char hcg[600], why[512];
+	int hfd;
+	uint64_t hid;
+	struct cp_bpf *hold = NULL;
+
+	if (mkcg(cgroot, "cp-bench-cycle", cg, sizeof(cg), &fd, &id) ||
+	    mkcg(cgroot, "cp-bench-hold", hcg, sizeof(hcg), &hfd, &hid))
+		return 1;
+	/* a running sandbox keeps the programs pinned (outside the count) */
+	if (cp_bpf_open(NULL, &hold, why, sizeof(why)) ||
+	    cp_bpf_sandbox_add(hold, hfd, hid, (uint32_t)getpid(), &m, 0, why, sizeof(why))) {
+		printf("cycle: %s\n", why);
+		return 1;
+	}
+	rc = cp_bpf_pinned_cycle(fd, id, &m);   /* warm: the sandbox id's ring buffer */
+	if (!rc)
+		rc = cp_bpf_pinned_cycle(fd, id, &m);
+	printf("pinned cycle x2: %s\n", rc ? "failed" : "ok");
+	cp_bpf_close(hold);
+	close(hfd);
+	close(fd);
+	cp_bpf_maps_free(&m);
+	return rc ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	char lwhy[256];
@@ -308,6 +375,8 @@ int main(int argc, char **argv)
 	mkdir("/bench", 0755);
 	mkdir("/bench/data", 0755);
 	close(open("/bench/data/f", O_WRONLY | O_CREAT, 0644));
+	if (argc > 1 && !strcmp(argv[1], "cycle"))
+		return cycle_mode(cgroot);
 	if (mkcg(cgroot, "cp-bench-plain", cg_plain, sizeof(cg_plain), &fdp, &idp) ||
 	    mkcg(cgroot, "cp-bench-sb", cg_sb, sizeof(cg_sb), &fds, &ids)) {
 		printf("bench: cgroups: %s\n", strerror(errno));
@@ -344,7 +413,7 @@ int main(int argc, char **argv)
 		}
 		cp_bpf_close(b);
 		cp_bpf_maps_free(&m);
-		if (bench_launch(cgroot))
+		if (bench_launch(cgroot, emulated_cpu()))
 			return 1;
 	} else {
 		const char *cgs[] = { cg_plain, cg_sb };
@@ -360,7 +429,7 @@ int main(int argc, char **argv)
 			   cgs, l, 2);
 		cp_bpf_close(b);
 		cp_bpf_maps_free(&m);
-		if (bench_launch(cgroot))
+		if (bench_launch(cgroot, false))
 			return 1;
 	}
 	close(fdp);

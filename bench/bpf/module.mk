@@ -25,6 +25,10 @@ $(VM_BENCH_INITRD): $(TOP)/scripts/vm/mkinitramfs.sh $(BUILD)/static/bpf_bench $
 bench-bpf: $(BPF_BENCH) $(VM_KERNEL) $(VM_BENCH_INITRD)
 	@echo "== host (cgroup BPF)"
 	$(Q)$(BPF_BENCH) host
+	@echo "== instructions for two launches' BPF work with pinned programs (callgrind, absolute)"
+	$(Q)valgrind -q --tool=callgrind --callgrind-out-file=$(BUILD)/bench/bpf/callgrind.out \
+	  --toggle-collect=cp_bpf_pinned_cycle $(BPF_BENCH) cycle 2>&1 | grep -v 'eBPF command\|libbpf'; \
+	  callgrind_annotate $(BUILD)/bench/bpf/callgrind.out | grep 'PROGRAM TOTALS'
 	@echo "== VM (BPF LSM, QEMU TCG: absolute times are emulated, ratios only)"
 	$(Q)$(TOP)/scripts/vm/run-vm.sh $(VM_KERNEL) $(VM_BENCH_INITRD) $(BUILD)/vm/bench-run 600 | \
 	  grep -v '^\[' | sed -n '/^guest: running/,$$p'

@@ -14,7 +14,7 @@
  *                 [--forbid LEVEL=connect,exec-new,...] [--user UID] -- COMMAND...
  *
  * Exit status: the command's (128+signal when killed); 125 on harness
- * errors.  stdout's last line: "adapt-harness: level L tightenings T".
+ * errors.  stdout's last line: "adapt-harness: level L tightenings T status S".
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -329,7 +329,8 @@ int main(int argc, char **argv)
 
 		if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.cp_sandboxes), &cgid, &now) == 0)
 			lvl = now.level;
-		printf("adapt-harness: level %u tightenings %u\n", lvl, cp_adapt_session_tightenings(sess));
+		printf("adapt-harness: level %u tightenings %u status %d\n", lvl,
+		       cp_adapt_session_tightenings(sess), status);
 	}
 out:
 	if (child > 0) {

@@ -21,9 +21,11 @@ $(ADAPT_T)/adapt-harness: $(BUILD)/obj/tests/adapt/adapt-harness.o $(ADAPT_LAUNC
 ADAPT_TESTS := $(ADAPT_T)/test_tree $(ADAPT_T)/test_tree_kernel $(ADAPT_T)/adapt-harness
 ALL += $(ADAPT_TESTS)
 CHECK_SUITES += adapt-tree=$(ADAPT_T)/test_tree adapt-tree-kernel=$(ADAPT_T)/test_tree_kernel \
-                adapt-live-net=$(TOP)/tests/adapt/live-net.sh adapt-live-freeze=$(TOP)/tests/adapt/live-freeze.sh adapt-live-run=$(TOP)/tests/adapt/live-run.sh
+                adapt-live-net=$(TOP)/tests/adapt/live-net.sh adapt-live-freeze=$(TOP)/tests/adapt/live-freeze.sh adapt-live-run=$(TOP)/tests/adapt/live-run.sh \
+                adapt-live-attacks=$(TOP)/tests/adapt/live-attacks.sh
 CHECK_SAN_SUITES += adapt-tree=$(ADAPT_T)/test_tree adapt-tree-kernel=$(ADAPT_T)/test_tree_kernel \
-                    adapt-live-net=$(TOP)/tests/adapt/live-net.sh adapt-live-freeze=$(TOP)/tests/adapt/live-freeze.sh adapt-live-run=$(TOP)/tests/adapt/live-run.sh
+                    adapt-live-net=$(TOP)/tests/adapt/live-net.sh adapt-live-freeze=$(TOP)/tests/adapt/live-freeze.sh adapt-live-run=$(TOP)/tests/adapt/live-run.sh \
+                adapt-live-attacks=$(TOP)/tests/adapt/live-attacks.sh
 
 # compart-ctl (operator commands: status, set-level).  Its source lives in
 # launcher/ctl/ (not launcher/*.c, which all go into compart-run); the top
@@ -50,7 +52,8 @@ $(ADAPT_DATA)/train.jsonl $(ADAPT_DATA)/test.jsonl &: $(ADAPT_CORPUS) $(TOP)/tes
 	@$(if $(Q),echo "  SPLIT   adapt corpus")
 	$(Q)$(TOP)/tests/adapt/corpus/split.sh $(ADAPT_CORPUS) $(ADAPT_DATA)
 
-CHECK_DEPS += $(ADAPT_DATA)/test.jsonl
+# built with everything (check-san has no CHECK_DEPS): the kernel test reads it
+ALL += $(ADAPT_DATA)/test.jsonl
 
 .PHONY: adapt-corpus train-model eval-model
 adapt-corpus: $(ADAPT_T)/adapt-harness

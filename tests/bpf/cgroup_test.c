@@ -29,18 +29,21 @@
 
 unsigned t_pass, t_fail;
 
-static char cgroot[512], cg_a[600], cg_b[600], pin_root[128], lock_path[128];
+static char cgroot[512], cg_a[600], cg_b[600], cg_nested[700], pin_root[128], lock_path[128];
 static bool mounted_bpffs;
-static struct agent ag_a, ag_b;
+static struct agent ag_a, ag_b, ag_n;
 static struct cp_bpf *bpf_a, *bpf_b;
 
 static void cleanup(void)
 {
+	agent_stop(&ag_n);
 	agent_stop(&ag_a);
 	agent_stop(&ag_b);
 	cp_bpf_close(bpf_b);
 	cp_bpf_close(bpf_a);
 	bpf_a = bpf_b = NULL;
+	if (cg_nested[0])
+		rmdir(cg_nested);
 	if (cg_a[0])
 		rmdir(cg_a);
 	if (cg_b[0])
@@ -351,6 +354,24 @@ int main(void)
 		return 1;
 	run_rows(&ag_a, "A", net_rows, sizeof(net_rows) / sizeof(net_rows[0]));
 	run_rows(&ag_a, "A", dev_rows, sizeof(dev_rows) / sizeof(dev_rows[0]));
+
+	/* a cgroup nested in the sandbox's is still the sandbox */
+	snprintf(cg_nested, sizeof(cg_nested), "%s/nested", cg_a);
+	CHECK(mkdir(cg_nested, 0755) == 0, "nested cgroup under A");
+	rc = agent_start(&ag_n, cg_nested, true, ls, (int)(sizeof(ls) / sizeof(ls[0])));
+	CHECK(rc == 0, "agent in A's nested cgroup (%s)", rc ? strerror(-rc) : "ok");
+	if (!rc) {
+		static const struct row nrows[] = {
+			{ "connect tcp 127.0.0.1:8080 (A's allow rule)", TCP4(OP_CONNECT, "127.0.0.1", 8080), 0 },
+			{ "connect tcp 127.0.0.1:6000 (A's default)", TCP4(OP_CONNECT, "127.0.0.1", 6000), EPERM },
+			{ "open /dev/zero (A's device rules)", { .op = OP_OPEN, .path = "/dev/zero", .flags = O_RDONLY }, EPERM },
+			{ "open /dev/null (A's device rules)", { .op = OP_OPEN, .path = "/dev/null", .flags = O_RDWR }, 0 },
+		};
+		run_rows(&ag_n, "A/nested", nrows, sizeof(nrows) / sizeof(nrows[0]));
+	}
+	agent_stop(&ag_n);
+	rmdir(cg_nested);
+	cg_nested[0] = 0;
 
 	/* containment levels, set by hand as the model would */
 	{

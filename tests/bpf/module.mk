@@ -29,3 +29,7 @@ $(TBPF_DIR)/bpf_maps_test: $(BUILD)/obj/tests/bpf/bpf_maps_test.o $(BUILD)/obj/p
 ALL += $(TBPF_DIR)/bpf_maps_test
 CHECK_SUITES += bpf-maps=$(TBPF_DIR)/bpf_maps_test
 CHECK_SAN_SUITES += bpf-maps=$(TBPF_DIR)/bpf_maps_test
+
+# compart-run end to end (cgroup BPF on this host's kernel)
+CHECK_SUITES += bpf-e2e-host=$(TOP)/tests/bpf/e2e-host.sh
+CHECK_SAN_SUITES += bpf-e2e-host=$(TOP)/tests/bpf/e2e-host.sh

@@ -105,6 +105,9 @@ for who in root nobody; do
 	t "$who: no caps, nnp"      0 "^[0-9]+ [0-9]+ 0000000000000000 1$" -- "${B[@]}" -- "$W/bin/cr-probe" ids
 	t "$who: CapBnd/CapAmb 0"   0 "CapBnd:.0000000000000000" -- "${B[@]}" -- /bin/grep -E 'Cap(Bnd|Amb)' /proc/self/status
 	n "$who: CapAmb 0"          "CapAmb:.*[1-9a-f]" -- "${B[@]}" -- /bin/grep CapAmb /proc/self/status
+	t "$who: kept capability only" 0 "^0000000000000400 0000000000000400 0000000000000400 0000000000000400 0000000000000400 $" \
+		-- "${AS[@]}" "$R" --cache-dir "$W/cache/$who" --profile "$W/caps.profile" -D "SCRATCH=$S" -D "PROBEDIR=$W/bin" \
+		-- /bin/sh -c "grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb)' /proc/self/status | cut -f2 | tr '\n' ' '"
 	# namespaces and the view
 	t "$who: pid 1 is the init" 0 "^1$" -- "${B[@]}" -- /bin/sh -c 'echo $PPID'
 	t "$who: hostname"          0 "^sbx$" -- "${B[@]}" -- /bin/hostname
@@ -161,7 +164,12 @@ for who in root nobody; do
 		kill $victim; wait $victim 2>/dev/null
 	fi
 	# bad input: 125 with a precise message, usage errors 2
-	t "$who: bad profile"     125 "bad.profile:5:[0-9]+: error" -- "${AS[@]}" "$R" --profile "$W/bad.profile" -- /bin/true
+	t "$who: bad profile"     125 "bad.profile:5:[0-9]+: error" -- "${AS[@]}" "$R" --profile "$W/bad.profile" \
+		--audit-log "$S/bad-profile.log" -- /bin/true
+	[ ! -e "$S/bad-profile.log" ] && ok "$who: bad profile writes no audit file" ||
+		bad "$who: bad profile writes no audit file"
+	t "$who: unwritable audit log" 125 "--audit-log /nonexistent/a.log: No such file" -- "${AS[@]}" "$R" \
+		--audit-log /nonexistent/a.log --profile "$W/basic.profile" -D "SCRATCH=$S" -D "PROBEDIR=$W/bin" -- /bin/true
 	t "$who: missing profile" 125 "no-such-profile" -- "${AS[@]}" "$R" --profile no-such-profile -- /bin/true
 	t "$who: bpf-lsm required" 125 "bpf-lsm.*required" -- "${AS[@]}" "$R" --profile "$W/needs-bpf-lsm.profile" -- /bin/true
 	t "$who: no command"        2 "no command" -- "${AS[@]}" "$R" --profile "$W/basic.profile"

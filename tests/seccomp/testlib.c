@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -131,7 +132,8 @@ uint32_t tl_eval(const struct cp_bpf_prog *prog, uint32_t audit_arch, int nr,
  * and error reports call gettid and sigaltstack, which the filter denies.
  * So the child uses the syscall instruction directly.
  */
-static long raw_syscall6(long n, long a1, long a2, long a3, long a4, long a5, long a6)
+static __attribute__((no_sanitize_address, no_sanitize_undefined))
+long raw_syscall6(long n, long a1, long a2, long a3, long a4, long a5, long a6)
 {
 #if defined(__x86_64__)
 	long ret;
@@ -149,19 +151,47 @@ static long raw_syscall6(long n, long a1, long a2, long a3, long a4, long a5, lo
 #endif
 }
 
-static __attribute__((noreturn)) void raw_exit(int code)
+/* Deliberately not noreturn (nor an endless loop the compiler could
+ * prove noreturn): ASan precedes calls to noreturn functions with
+ * __asan_handle_no_return, which calls sigaltstack. */
+#define NO_SAN __attribute__((no_sanitize_address, no_sanitize_undefined))
+
+static NO_SAN void raw_exit(int code)
 {
-	for (;;)
-		raw_syscall6(SYS_exit_group, code, 0, 0, 0, 0, 0);
+	raw_syscall6(SYS_exit_group, code, 0, 0, 0, 0, 0);
 }
 
-static void on_sigsys(int sig)
+static NO_SAN void on_sigsys(int sig)
 {
 	(void)sig;
 	raw_exit(200);
 }
 
-static long i386_syscall(int nr, const uint64_t a[6])
+static long i386_syscall(int nr, const uint64_t a[6]);
+
+/* Everything the child does once the filter is in place. */
+static NO_SAN void child_after_filter(enum cp_arch arch, int nr, const uint64_t *args,
+				      int wfd, long lfd, bool listener)
+{
+	long res[2], r;
+
+	/* with a listener, tell the parent its number: it takes the fd
+	 * with pidfd_getfd and answers the notification */
+	res[0] = lfd;
+	if (listener && raw_syscall6(SYS_write, wfd, (long)res, sizeof(res[0]), 0, 0, 0) != (long)sizeof(res[0])) {
+		raw_exit(204);
+		return;
+	}
+	r = arch == CP_ARCH_I386 ? i386_syscall(nr, args) :
+	    raw_syscall6(nr, (long)args[0], (long)args[1], (long)args[2],
+			 (long)args[3], (long)args[4], (long)args[5]);
+	res[0] = r < 0 && r > -4096 ? -1 : r;
+	res[1] = r < 0 && r > -4096 ? -r : 0;
+	/* write(2) must be allowed by every filter the tests run live */
+	raw_exit(raw_syscall6(SYS_write, wfd, (long)res, sizeof(res), 0, 0, 0) == (long)sizeof(res) ? 0 : 203);
+}
+
+static NO_SAN long i386_syscall(int nr, const uint64_t a[6])
 {
 #if defined(__x86_64__)
 	long ret;
@@ -180,6 +210,29 @@ static long i386_syscall(int nr, const uint64_t a[6])
 	(void)a;
 	return -ENOSYS;
 #endif
+}
+
+/* Answer the child's one notification with -TL_NOTIFY_ERRNO. */
+static void supervise_one(pid_t pid, int child_fd)
+{
+	struct seccomp_notif req;
+	struct seccomp_notif_resp resp;
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), fd;
+
+	if (pidfd < 0)
+		return;
+	fd = (int)syscall(SYS_pidfd_getfd, pidfd, child_fd, 0);
+	close(pidfd);
+	if (fd < 0)
+		return;
+	memset(&req, 0, sizeof(req));
+	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) == 0) {
+		memset(&resp, 0, sizeof(resp));
+		resp.id = req.id;
+		resp.error = -TL_NOTIFY_ERRNO;
+		ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+	}
+	close(fd);
 }
 
 int tl_run_live(const struct cp_bpf_prog *prog, enum cp_arch arch, int nr,
@@ -201,31 +254,29 @@ int tl_run_live(const struct cp_bpf_prog *prog, enum cp_arch arch, int nr,
 	}
 	if (pid == 0) {
 		struct sock_fprog fp = { .len = (unsigned short)prog->len, .filter = prog->insns };
-		long res[2];
+		long lfd;
 
 		close(pfd[0]);
 		signal(SIGSYS, on_sigsys);
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 			_exit(201);
-		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-			    SECCOMP_FILTER_FLAG_TSYNC | (prog->flags & SECCOMP_FILTER_FLAG_LOG), &fp) != 0)
+		lfd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC |
+			      (prog->flags & (SECCOMP_FILTER_FLAG_LOG | SECCOMP_FILTER_FLAG_NEW_LISTENER |
+					      SECCOMP_FILTER_FLAG_TSYNC_ESRCH)), &fp);
+		if (lfd < 0)
 			_exit(202);
-		{
-			long r = arch == CP_ARCH_I386 ? i386_syscall(nr, args) :
-				 raw_syscall6(nr, (long)args[0], (long)args[1], (long)args[2],
-					      (long)args[3], (long)args[4], (long)args[5]);
-
-			res[0] = r < 0 && r > -4096 ? -1 : r;
-			res[1] = r < 0 && r > -4096 ? -r : 0;
-		}
-		/* write(2) must be allowed by every filter the tests run live */
-		if (raw_syscall6(SYS_write, pfd[1], (long)res, sizeof(res), 0, 0, 0) != (long)sizeof(res))
-			raw_exit(203);
-		raw_exit(0);
+		child_after_filter(arch, nr, args, pfd[1], lfd,
+				   prog->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER);
+		return -EIO;   /* not reached: exit_group does not return */
 	}
 	close(pfd[1]);
-	long res[2] = { 0, 0 };
-	ssize_t got = read(pfd[0], res, sizeof(res));
+	long res[2] = { 0, 0 }, lfd = -1;
+	ssize_t got;
+
+	if ((prog->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) &&
+	    read(pfd[0], &lfd, sizeof(lfd)) == (ssize_t)sizeof(lfd))
+		supervise_one(pid, (int)lfd);
+	got = read(pfd[0], res, sizeof(res));
 
 	close(pfd[0]);
 	if (waitpid(pid, &status, 0) < 0)

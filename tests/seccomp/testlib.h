@@ -38,9 +38,13 @@ struct tl_live {
 	int sig;       /* signal when KILLED */
 };
 
+/* A notifying filter's call is answered by the parent with this errno. */
+#define TL_NOTIFY_ERRNO 1005
+
 /* Load `prog` in a forked child (no_new_privs + seccomp(2) with
  * prog->flags | TSYNC) and execute syscall `nr` with `args`; i386 uses
- * int 0x80.  Returns 0, or -errno if the child could not be set up. */
+ * int 0x80.  With NEW_LISTENER in prog->flags the parent takes the
+ * listener (pidfd_getfd) and answers the call with -TL_NOTIFY_ERRNO.  Returns 0, or -errno if the child could not be set up. */
 int tl_run_live(const struct cp_bpf_prog *prog, enum cp_arch arch, int nr,
 		const uint64_t args[6], struct tl_live *out);
 

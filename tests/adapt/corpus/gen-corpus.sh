@@ -9,7 +9,8 @@
 #   gen-corpus.sh live MODEL RESULTS REPS...
 #       run the workloads of the given reps under MODEL and write one
 #       result line per run to RESULTS: workload label rep level
-#       tightenings events_at_tightening harm
+#       tightenings events_at_tightening harm status=EXIT
+#       (WORKLOADS="a b ..." restricts the workloads, in both modes)
 #
 # Needs root (BPF, cgroups); workloads run as nobody in private scratch
 # directories; every peer is on 127.0.0.1; everything is removed at exit.
@@ -51,6 +52,9 @@ $PY "$base/server.py" http "$base/www" "$base/http.port" "$base/http.log" 1800 &
 pids+=($!)
 for _ in $(seq 100); do [ -s "$base/http.port" ] && break; sleep 0.05; done
 http_port=$(cat "$base/http.port")
+
+keep() { for w in $1; do case " $WORKLOADS " in *" $w "*) printf '%s ' "$w";; esac; done; }
+[ -n "${WORKLOADS:-}" ] && { BENIGN=$(keep "$BENIGN"); ATTACK=$(keep "$ATTACK"); }
 
 label_of() { case " $ATTACK " in *" $1 "*) echo attack;; *) echo benign;; esac; }
 
@@ -114,6 +118,7 @@ live)
 			r=$(run_one "$w" "$rep" --model "$model" --audit "$audit")
 			lvl=$(echo "$r" | sed -n 's/.*level \([0-9]*\) tightenings \([0-9]*\).*/\1/p')
 			tn=$(echo "$r" | sed -n 's/.*tightenings \([0-9]*\).*/\1/p')
+			st=$(echo "$r" | sed -n 's/.*status \(-*[0-9]*\).*/\1/p')
 			ev=$($PY -c '
 import json, sys
 for l in open(sys.argv[1]):
@@ -122,7 +127,7 @@ for l in open(sys.argv[1]):
         print(e["window"]["events"]); break
 else:
     print("-")' "$audit" 2>/dev/null || echo -)
-			echo "$w $l $rep ${lvl:-?} ${tn:-?} $ev $(harm_of "$w" "$rep")" | tee -a "$results"
+			echo "$w $l $rep ${lvl:-?} ${tn:-?} $ev $(harm_of "$w" "$rep") status=${st:-?}" | tee -a "$results"
 		done
 	done
 	;;
