@@ -82,6 +82,8 @@ struct cp_bpf {
 	struct ring_buffer *rb;
 	cp_bpf_event_cb cb;
 	void *cb_ctx;
+	cp_bpf_raw_cb raw_cb;
+	void *raw_ctx;
 	int delivered;
 	unsigned unix_unresolved;     /* unix rule paths absent at attach */
 };
@@ -221,7 +223,100 @@ static int load_trivial(enum bpf_prog_type type, enum bpf_attach_type eat, int b
 	return bpf_prog_load(type, "cp_probe", "GPL", insns, 2, &po);
 }
 
+/*
+ * Whether an LSM program loads cannot change until the next boot, but
+ * finding out costs a parse of the whole kernel BTF (about 0.25 s here).
+ * So root keeps the verdict in a root-only file keyed by the boot id.  The
+ * file is trusted only if it is a regular file owned by root, mode 0600, in
+ * the root-only directory; anything else is ignored and re-probed.
+ */
+#define CP_LSM_PROBE_CACHE "/run/compart/lsm-probe"
+
+static int mkdir_p(const char *path, mode_t mode);
+
+static bool read_boot_id(char id[40])
+{
+	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+	ssize_t r;
+
+	if (fd < 0)
+		return false;
+	r = read(fd, id, 39);
+	close(fd);
+	if (r < 36)
+		return false;
+	id[36] = 0;
+	return true;
+}
+
+static int lsm_probe_cache_get(const char *boot, char *why, size_t n)
+{
+	char buf[700], *nl;
+	struct stat st;
+	ssize_t r;
+	int fd;
+
+	if (geteuid() != 0)
+		return -1;
+	fd = open(CP_LSM_PROBE_CACHE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & 0077)) {
+		close(fd);
+		return -1;
+	}
+	r = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (r < 40)
+		return -1;
+	buf[r] = 0;
+	/* "<boot id> <0|1>\n<why>" */
+	if (strncmp(buf, boot, 36) || buf[36] != ' ' || (buf[37] != '0' && buf[37] != '1') ||
+	    buf[38] != '\n')
+		return -1;
+	nl = buf + 39;
+	setwhy(why, n, "%s", nl);
+	return buf[37] - '0';
+}
+
+static void lsm_probe_cache_put(const char *boot, int verdict, const char *why)
+{
+	char tmp[64], buf[700];
+	int fd, len;
+
+	if (geteuid() != 0 || mkdir_p("/run/compart", 0700) < 0)
+		return;
+	len = snprintf(buf, sizeof(buf), "%s %d\n%s", boot, verdict, why);
+	if (len < 0 || (size_t)len >= sizeof(buf))
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.%d", CP_LSM_PROBE_CACHE, (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return;
+	if (write(fd, buf, (size_t)len) != len || rename(tmp, CP_LSM_PROBE_CACHE) < 0)
+		unlink(tmp);
+	close(fd);
+}
+
+static int probe_lsm_uncached(char *why, size_t n);
+
 int cp_bpf_probe_lsm(char *why, size_t n)
+{
+	char boot[40];
+	int v;
+
+	if (!read_boot_id(boot))
+		return probe_lsm_uncached(why, n);
+	v = lsm_probe_cache_get(boot, why, n);
+	if (v >= 0)
+		return v;
+	v = probe_lsm_uncached(why, n);
+	lsm_probe_cache_put(boot, v, why);
+	return v;
+}
+
+static int probe_lsm_uncached(char *why, size_t n)
 {
 	char list[512];
 	int rc, btf_id, fd;
@@ -956,9 +1051,13 @@ static int ringbuf_cb(void *ctx, void *data, size_t size)
 {
 	struct cp_bpf *b = ctx;
 
-	if (size < sizeof(struct cp_event))
-		return 0;
 	b->delivered++;
+	if (size != sizeof(struct cp_event)) {
+		/* other producers' records in this sandbox's buffer */
+		if (b->raw_cb)
+			b->raw_cb(data, size, b->raw_ctx);
+		return 0;
+	}
 	if (b->cb)
 		b->cb(data, b->cb_ctx);
 	return 0;
@@ -1177,6 +1276,14 @@ int cp_bpf_set_level(struct cp_bpf *b, uint32_t level)
 	if (bpf_map_update_elem(cp_bpf_map_fd(b, "cp_sandboxes"), &b->cgroup_id, &sb, BPF_EXIST) < 0)
 		return -errno;
 	return 0;
+}
+
+void cp_bpf_set_raw_handler(struct cp_bpf *b, cp_bpf_raw_cb cb, void *ctx)
+{
+	if (b) {
+		b->raw_cb = cb;
+		b->raw_ctx = ctx;
+	}
 }
 
 int cp_bpf_poll(struct cp_bpf *b, int timeout_ms, cp_bpf_event_cb cb, void *ctx)
@@ -1456,6 +1563,16 @@ int cp_bpf_layer_prepare(struct cp_run *r)
 		cp_layer_skipped(r, CP_LAYER_CGROUP_BPF, "not used by the profile");
 	if (!glue.want_lsm && !glue.want_cg)
 		return 0;
+	if (!glue.want_cg) {
+		/* only LSM programs would enforce anything: where BPF LSM is not
+		 * usable, loading the object would cost the verifier for nothing */
+		char lwhy[512];
+
+		if (cp_bpf_probe_lsm(lwhy, sizeof(lwhy)) != 1) {
+			cp_layer_unavailable(r, CP_LAYER_BPF_LSM, "%s", lwhy);
+			return 0;
+		}
+	}
 
 	cp_diag_init(&d, stderr);
 	rc = cp_bpf_maps_build(p, &d, &glue.m);

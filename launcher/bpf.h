@@ -109,6 +109,11 @@ int cp_bpf_events_fd(const struct cp_bpf *b);
 /* Consume available events (timeout_ms like epoll).  Returns the number
  * delivered or -errno. */
 int cp_bpf_poll(struct cp_bpf *b, int timeout_ms, cp_bpf_event_cb cb, void *ctx);
+/* Records of another size than struct cp_event that a program put in
+ * this sandbox's ring buffer with cp_rb_reserve() (maps.bpf.h), e.g. the
+ * adaptive model's decisions: delivered here during cp_bpf_poll(). */
+typedef void (*cp_bpf_raw_cb)(const void *data, size_t size, void *ctx);
+void cp_bpf_set_raw_handler(struct cp_bpf *b, cp_bpf_raw_cb cb, void *ctx);
 /* Events lost in the kernel for this sandbox (ring buffer full). */
 uint64_t cp_bpf_drops(const struct cp_bpf *b);
 

@@ -359,7 +359,12 @@ static int build(struct builder *b, uint32_t *idx, size_t n, unsigned depth, siz
 			if (score > best_score + 1e-12) {
 				best_score = score;
 				best_f = (int)f;
-				best_thr = cur;
+				/* halfway between the two sides' nearest values, not
+				 * at the left side's largest: a benign value just
+				 * beyond the largest one seen in training should not
+				 * cross the boundary (cur < next, so cur <= thr < next
+				 * and the partition is the same) */
+				best_thr = cur + (next - cur) / 2;
 				best_nl = i + 1;
 			}
 		}
@@ -513,14 +518,39 @@ static double ratio(size_t a, size_t b)
 	return b ? (double)a / (double)b : 0.0;
 }
 
+/* Wilson score interval (95%) of a proportion k/n, in percent: honest
+ * about what a small number of runs can resolve (0/16 is "0 to 19%"). */
+static void wilson95(size_t k, size_t n, double *lo, double *hi)
+{
+	const double z = 1.959964;
+	double p, d, c, h;
+
+	if (n == 0) {
+		*lo = 0;
+		*hi = 100;
+		return;
+	}
+	p = (double)k / (double)n;
+	d = 1 + z * z / (double)n;
+	c = p + z * z / (2.0 * (double)n);
+	h = z * sqrt(p * (1 - p) / (double)n + z * z / (4.0 * (double)n * (double)n));
+	*lo = k == 0 ? 0 : 100.0 * (c - h) / d;
+	*hi = k == n ? 100 : 100.0 * (c + h) / d;
+}
+
 static void print_metrics(const char *what, const struct metrics *m)
 {
+	double dlo, dhi, flo, fhi;
+
+	wilson95(m->runs_detected, m->runs_attack, &dlo, &dhi);
+	wilson95(m->runs_tightened, m->runs_benign, &flo, &fhi);
 	printf("%s: samples precision %.3f recall %.3f (tp %zu fp %zu fn %zu tn %zu); "
-	       "runs: detection %zu/%zu = %.1f%%, false tightening %zu/%zu = %.1f%%",
+	       "runs: detection %zu/%zu = %.1f%% (95%% CI %.1f-%.1f%%), "
+	       "false tightening %zu/%zu = %.1f%% (95%% CI %.1f-%.1f%%)",
 	       what, ratio(m->tp, m->tp + m->fp), ratio(m->tp, m->tp + m->fn), m->tp, m->fp,
 	       m->fn, m->tn, m->runs_detected, m->runs_attack,
-	       100.0 * ratio(m->runs_detected, m->runs_attack), m->runs_tightened,
-	       m->runs_benign, 100.0 * ratio(m->runs_tightened, m->runs_benign));
+	       100.0 * ratio(m->runs_detected, m->runs_attack), dlo, dhi, m->runs_tightened,
+	       m->runs_benign, 100.0 * ratio(m->runs_tightened, m->runs_benign), flo, fhi);
 	if (m->contained_runs)
 		printf(", mean events to contain %.1f", m->events_to_contain_sum / (double)m->contained_runs);
 	printf("\n");

@@ -2,8 +2,8 @@
 # make eval-model: how well the shipped model contains, measured three ways.
 #   eval-model.sh MODEL DATADIR      (DATADIR has train.jsonl and test.jsonl)
 #
-# 1. offline, held-out runs: the recorded windows of repetitions 4 and 8
-#    (never trained on) replayed through the tree.  A run counts as
+# 1. offline, held-out runs: the recorded windows of the repetitions that
+#    are multiples of 4 (split.sh; never trained on) replayed through the tree.  A run counts as
 #    tightened at its first window the tree puts above level 0; "events
 #    to contain" is the sandbox's event count at that window, counted from
 #    the start of the run (the attacks start at once, so this is an upper
@@ -15,21 +15,26 @@
 #    what this host enforces can stop harm: without BPF LSM that is
 #    network access (cgroup hooks); exec, write and fork restrictions need
 #    the VM (make check-vm).
+# Every rate is printed as k/n with its Wilson 95% interval: with n runs,
+# 0 failures only shows the true rate is below about 3.7/n x 100%.
 set -u
 model=$1 data=$2
 BUILD=${BUILD:?} TOP=${TOP:?}
 TRAIN=$BUILD/compart-train
-OPTS="--max-depth 8 --min-leaf 10 --attack-level 2"
+# the options `make train-model` uses (module.mk passes ADAPT_TRAIN_OPTS)
+OPTS=${TRAIN_OPTS:?}
 
 echo "== corpus"
 for s in train test; do
 	printf '  %-5s %5d samples, %3d runs\n' $s "$(wc -l < "$data/$s.jsonl")" \
 		"$(grep -o '"run":"[^"]*"' "$data/$s.jsonl" | sort -u | wc -l)"
 done
-echo "  workloads: 8 benign (shell, C build, python, tar/gzip, git, HTTP client, package upgrade,"
-echo "  cleanup of an old build tree),"
-echo "  6 attacks (reverse shell, ransomware, credential harvest + upload, download + exec,"
-echo "  fork storm, privilege probing); 8 repetitions each with growing sizes."
+for l in benign attack; do
+	printf '  %-6s runs: %s\n' $l "$(cat "$data/train.jsonl" "$data/test.jsonl" | grep "\"label\":\"$l\"" |
+		grep -o '"workload":"[^"]*","run":"[^"]*"' | sort -u | sed 's/.*"workload":"\([^"]*\)".*/\1/' |
+		uniq -c | awk '{ printf "%s%s x%d", sep, $2, $1; sep = ", " }')"
+done
+echo "  (repetition r runs the workload at size r)"
 echo
 echo "== 1. held-out runs (offline replay of recorded windows)"
 "$TRAIN" --eval "$model" "$data/test.jsonl" | sed 's/^/  /'
@@ -38,15 +43,31 @@ echo "== 2. leave-one-workload-out (unseen behaviours; all runs)"
 cat "$data/train.jsonl" "$data/test.jsonl" > "$data/all.jsonl"
 "$TRAIN" $OPTS --cv-by-workload "$data/all.jsonl" | grep -E "held out|leave-one" | sed 's/^/  /'
 echo
-echo "== 3. live, in the kernel (held-out repetitions 4 and 8)"
+held=$(grep -o '"run":"[^"]*"' "$data/test.jsonl" | sed 's/.*-\([0-9]*\)"$/\1/' | sort -un | tr '\n' ' ')
+echo "== 3. live, in the kernel (held-out repetitions: $held)"
 if [ "$(id -u)" != 0 ]; then
 	echo "  skipped: needs root"
 	exit 0
 fi
 res=$data/live.txt
-"$TOP/tests/adapt/corpus/gen-corpus.sh" live "$model" "$res" 4 8 > "$data/live.log" 2>&1
+# shellcheck disable=SC2086
+"$TOP/tests/adapt/corpus/gen-corpus.sh" live "$model" "$res" $held > "$data/live.log" 2>&1
 /usr/bin/python3 - "$res" <<'PY'
-import sys
+import math, sys
+
+def wilson(k, n, z=1.959964):
+    if n == 0:
+        return 0.0, 100.0
+    p = k / n
+    d = 1 + z * z / n
+    c = p + z * z / (2 * n)
+    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return (0.0 if k == 0 else 100 * (c - h) / d), (100.0 if k == n else 100 * (c + h) / d)
+
+def rate(k, n):
+    lo, hi = wilson(k, n)
+    return "%d/%d = %.1f%% (95%% CI %.1f-%.1f%%)" % (k, n, 100.0 * k / max(1, n), lo, hi)
+
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 att = [r for r in rows if r[1] == "attack"]
 ben = [r for r in rows if r[1] == "benign"]
@@ -55,8 +76,13 @@ fp = [r for r in ben if r[3] not in ("0", "?")]
 print("  %-16s %-6s %3s %5s %6s  %s" % ("workload", "label", "rep", "level", "events", "what the attack achieved"))
 for r in rows:
     print("  %-16s %-6s %3s %5s %6s  %s" % (r[0], r[1], r[2], r[3], r[5], " ".join(r[6:])))
-print("  detection: %d/%d = %.1f%% (target >= 95%%)" % (len(det), len(att), 100.0 * len(det) / max(1, len(att))))
-print("  false tightening: %d/%d = %.1f%% (target <= 1%%)" % (len(fp), len(ben), 100.0 * len(fp) / max(1, len(ben))))
+print("  detection: %s (target >= 95%%)" % rate(len(det), len(att)))
+print("  false tightening: %s (target <= 1%%)" % rate(len(fp), len(ben)))
+if fp:
+    print("  tightened benign runs: %s" % ", ".join("%s-%s" % (r[0], r[2]) for r in fp))
+bad = [r for r in rows if r[3] == "?"]
+if bad:
+    print("  runs without a result (see %s): %d" % (sys.argv[1].replace("live.txt", "live.log"), len(bad)))
 ev = sorted(int(r[5]) for r in det if r[5].isdigit())
 if ev:
     print("  events until tightening: median %d, max %d" % (ev[len(ev) // 2], ev[-1]))

@@ -1,8 +1,9 @@
 #!/bin/bash
 # Record (or evaluate live) the adaptive-containment corpus.
 #
-#   gen-corpus.sh record OUTDIR [REPS]
-#       run every workload REPS times (default 8, SIZE = rep) under
+#   gen-corpus.sh record OUTDIR
+#       run every benign workload BENIGN_REPS times (default 24) and every
+#       attack ATTACK_REPS times (default 12), SIZE = rep, under
 #       adapt-harness --record-features; writes OUTDIR/<workload>-<rep>.jsonl
 #       (FIRST_REP=N resumes at repetition N; WINDOW_MS, EVAL_EVERY override
 #       the 2000 ms window and the evaluation every 8 events)
@@ -10,6 +11,8 @@
 #       run the workloads of the given reps under MODEL and write one
 #       result line per run to RESULTS: workload label rep level
 #       tightenings events_at_tightening harm status=EXIT
+#       (a workload is skipped at reps beyond its family's BENIGN_REPS /
+#       ATTACK_REPS, as in the corpus)
 #       (WORKLOADS="a b ..." restricts the workloads, in both modes)
 #
 # Needs root (BPF, cgroups); workloads run as nobody in private scratch
@@ -19,7 +22,10 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD=${BUILD:-$(cd "$HERE/../../.." && pwd)/build}
 H=$BUILD/tests/adapt/adapt-harness
 PY=/usr/bin/python3
-BENIGN="shell-script compile-c python-script tar-gzip git-ops http-client pkg-churn cleanup"
+BENIGN="shell-script compile-c python-script tar-gzip git-ops http-client pkg-churn cleanup
+        pkg-remove git-many deploy log-gzip"
+BENIGN_REPS=${BENIGN_REPS:-24}
+ATTACK_REPS=${ATTACK_REPS:-12}
 ATTACK="reverse-shell ransomware harvest-upload download-exec fork-storm priv-probe"
 EVAL_EVERY=${EVAL_EVERY:-8}
 WINDOW_MS=${WINDOW_MS:-2000}
@@ -57,6 +63,12 @@ keep() { for w in $1; do case " $WORKLOADS " in *" $w "*) printf '%s ' "$w";; es
 [ -n "${WORKLOADS:-}" ] && { BENIGN=$(keep "$BENIGN"); ATTACK=$(keep "$ATTACK"); }
 
 label_of() { case " $ATTACK " in *" $1 "*) echo attack;; *) echo benign;; esac; }
+# the workloads recorded at repetition $1 (benign and attacks have their own counts)
+at_rep() {
+	[ "$1" -le "$BENIGN_REPS" ] && printf '%s ' $BENIGN
+	[ "$1" -le "$ATTACK_REPS" ] && printf '%s ' $ATTACK
+	return 0
+}
 
 # run_one WORKLOAD REP [harness options...]: prints the harness's last line
 run_one() {
@@ -92,10 +104,11 @@ harm_of() {
 
 case $mode in
 record)
-	out=$1; reps=${2:-8}
+	out=$1
+	reps=$((BENIGN_REPS > ATTACK_REPS ? BENIGN_REPS : ATTACK_REPS))
 	mkdir -p "$out"
 	for rep in $(seq "${FIRST_REP:-1}" "$reps"); do
-		for w in $BENIGN $ATTACK; do
+		for w in $(at_rep "$rep"); do
 			l=$(label_of "$w")
 			tmp="$base/$w-$rep.jsonl"
 			r=$(run_one "$w" "$rep" --record "$tmp" --label "$l" --workload "$w" --run "$w-$rep")
@@ -105,6 +118,7 @@ record)
 			fi
 			cp "$tmp" "$out/$w-$rep.jsonl"
 			echo "recorded $w-$rep ($l): $(wc -l < "$tmp") samples; $r"
+			rm -rf "$base/run-$w-$rep" "$base/run-$w-$rep".* "$tmp"
 		done
 	done
 	;;
@@ -112,7 +126,7 @@ live)
 	model=$1 results=$2; shift 2
 	: > "$results"
 	for rep in "$@"; do
-		for w in $BENIGN $ATTACK; do
+		for w in $(at_rep "$rep"); do
 			l=$(label_of "$w")
 			audit="$base/$w-$rep.audit"
 			r=$(run_one "$w" "$rep" --model "$model" --audit "$audit")
@@ -128,11 +142,12 @@ for l in open(sys.argv[1]):
 else:
     print("-")' "$audit" 2>/dev/null || echo -)
 			echo "$w $l $rep ${lvl:-?} ${tn:-?} $ev $(harm_of "$w" "$rep") status=${st:-?}" | tee -a "$results"
+			rm -rf "$base/run-$w-$rep" "$base/run-$w-$rep".* "$audit"
 		done
 	done
 	;;
 *)
-	echo "usage: gen-corpus.sh record OUTDIR [REPS] | live MODEL RESULTS REPS..." >&2
+	echo "usage: gen-corpus.sh record OUTDIR | live MODEL RESULTS REPS..." >&2
 	exit 2
 	;;
 esac

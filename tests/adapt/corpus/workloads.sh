@@ -3,7 +3,8 @@
 # an unprivileged user:   workloads.sh NAME WORKDIR SIZE PORT
 #
 # WORKDIR is a private scratch directory (its home/ is the fake $HOME);
-# SIZE (1..8) varies the amount of work between runs; PORT is the loopback
+# SIZE (the repetition: 1..BENIGN_REPS or 1..ATTACK_REPS of gen-corpus.sh)
+# varies the amount of work between runs; PORT is the loopback
 # peer (HTTP server, or the reverse-shell listener) started by the
 # generator outside the sandbox.
 #
@@ -41,6 +42,55 @@ if [ "$1" = setup ]; then
 				echo "object $d $i" > build/obj$d/f$i.o
 				echo "cache $d $i" > cache/c$d/e$i.tmp
 			done
+		done
+		;;
+	pkg-remove)
+		# an installed "package": its files, the dpkg-like file list and
+		# status database, all from an earlier install
+		mkdir -p root/var/lib/dpkg/info
+		for d in bin lib share/doc share/man; do mkdir -p root/usr/$d/pkg; done
+		for i in $(seq $((size * 12))); do
+			for d in bin lib share/doc share/man; do
+				[ $((i % 4)) = 0 ] && [ $d = bin ] && continue
+				echo "pkg file $d $i" > root/usr/$d/pkg/f$i
+				echo "/usr/$d/pkg/f$i" >> root/var/lib/dpkg/info/pkg.list
+			done
+		done
+		for p in pkg other1 other2; do printf 'Package: %s\nStatus: install ok installed\n\n' $p; done \
+			> root/var/lib/dpkg/status
+		echo md5 > root/var/lib/dpkg/info/pkg.md5sums
+		;;
+	git-many)
+		# a checkout with many files and two branches, loose objects from
+		# earlier work (the run switches branches and runs git gc)
+		mkdir -p repo
+		(cd repo && git init -q -b master . &&
+		 for i in $(seq $((size * 15))); do echo "file $i v1" > f$i.txt; done &&
+		 git add -A && git -c user.name=c -c user.email=c@localhost commit -qm v1 &&
+		 git checkout -qb v2 &&
+		 for i in $(seq $((size * 15))); do
+			case $((i % 3)) in 0) git rm -q f$i.txt;; 1) echo "file $i v2" >> f$i.txt;; esac
+		 done &&
+		 for i in $(seq $((size * 5))); do echo "new $i" > n$i.txt; done &&
+		 git add -A && git -c user.name=c -c user.email=c@localhost commit -qm v2 &&
+		 git checkout -q master)
+		mkdir -p home && printf '[user]\n\tname = corpus\n\temail = corpus@localhost\n' > home/.gitconfig
+		;;
+	deploy)
+		# the running release and the new release's tarball, downloaded earlier
+		mkdir -p app/lib app/static rel/lib rel/static
+		for i in $(seq $((size * 10))); do
+			echo "old code $i" > app/lib/m$i.py; echo "old asset $i" > app/static/a$i.css
+			head -c $((300 + i * 40)) /usr/share/common-licenses/GPL-2 > rel/lib/m$i.py
+			echo "new asset $i" > rel/static/a$i.css
+		done
+		tar -czf release.tgz -C rel . && rm -rf rel
+		;;
+	log-gzip)
+		# logrotate's job: yesterday's logs, compressed one file at a time
+		mkdir -p logs
+		for i in $(seq $((size / 2 + 1))); do
+			head -c $((4000 + i * 300)) /usr/share/common-licenses/GPL-3 > logs/app$i.log.1
 		done
 		;;
 	shell-script)
@@ -160,6 +210,36 @@ pkg-churn)
 	done
 	rm -f prefix/share/m1.txt prefix/share/m2.txt prefix/share/obsolete*.txt
 	find prefix -type f | sort > manifest
+	;;
+pkg-remove)
+	# dpkg --remove: delete every listed file, prune empty directories,
+	# rewrite the status database (temp file + rename), drop the info files
+	cd root
+	sed 's,^/,,' var/lib/dpkg/info/pkg.list | xargs rm -f
+	find usr -depth -type d -empty -delete
+	awk 'BEGIN { RS = ""; ORS = "\n\n" } !/Package: pkg\n/' var/lib/dpkg/status > var/lib/dpkg/status-new
+	mv var/lib/dpkg/status-new var/lib/dpkg/status
+	rm -f var/lib/dpkg/info/pkg.*
+	;;
+git-many)
+	# switch to the other branch (git deletes and rewrites tracked files),
+	# look around, pack the loose objects, switch back
+	cd repo
+	git checkout -q v2 && git status --short | wc -l > ../status && git log --oneline > ../log
+	git gc -q --prune=now
+	git checkout -q master && git diff --stat master v2 | tail -1 > ../diffstat
+	;;
+deploy)
+	# unpack the new release next to the old one, swap, delete the old one
+	mkdir -p staging && tar -C staging -xzf release.tgz
+	mv app app.old && mv staging app
+	rm -rf app.old
+	find app -type f | sort | xargs md5sum > manifest
+	;;
+log-gzip)
+	# compress each rotated log (gzip writes log.1.gz and removes log.1)
+	for f in logs/*.log.1; do gzip -9 "$f"; done
+	echo "rotated $(ls logs | wc -l)" > rotate.status
 	;;
 # --------------------------------------------------------------- attacks
 reverse-shell)
