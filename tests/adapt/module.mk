@@ -58,7 +58,7 @@ ALL += $(ADAPT_DATA)/test.jsonl
 .PHONY: adapt-corpus train-model eval-model
 adapt-corpus: $(ADAPT_T)/adapt-harness
 	rm -rf $(ADAPT_DATA)/runs
-	BUILD=$(BUILD) $(TOP)/tests/adapt/corpus/gen-corpus.sh record $(ADAPT_DATA)/runs 8
+	BUILD=$(BUILD) $(TOP)/tests/adapt/corpus/gen-corpus.sh record $(ADAPT_DATA)/runs
 	cat $$(ls $(ADAPT_DATA)/runs/*.jsonl | sort) | gzip -n -9 > $(ADAPT_CORPUS).tmp
 	mv $(ADAPT_CORPUS).tmp $(ADAPT_CORPUS)
 
@@ -66,7 +66,8 @@ train-model: $(BUILD)/compart-train $(ADAPT_DATA)/train.jsonl
 	$(BUILD)/compart-train $(ADAPT_TRAIN_OPTS) $(ADAPT_DATA)/train.jsonl -o $(ADAPT_MODEL)
 
 eval-model: $(BUILD)/compart-train $(ADAPT_T)/adapt-harness $(ADAPT_DATA)/train.jsonl $(ADAPT_DATA)/test.jsonl
-	BUILD=$(BUILD) TOP=$(TOP) $(TOP)/tests/adapt/corpus/eval-model.sh $(ADAPT_MODEL) $(ADAPT_DATA)
+	BUILD=$(BUILD) TOP=$(TOP) TRAIN_OPTS="$(ADAPT_TRAIN_OPTS)" \
+		$(TOP)/tests/adapt/corpus/eval-model.sh $(ADAPT_MODEL) $(ADAPT_DATA)
 
 # The VM suite (BPF LSM): the model tightening files and exec in the kernel.
 # Built like tests/vm's guest programs (static, no sanitizers); to run it,
