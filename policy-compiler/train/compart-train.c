@@ -952,7 +952,8 @@ int main(int argc, char **argv)
 		evaluate(&d, &t, NULL, &m, NULL);
 		print_metrics("training set (not held out)", &m);
 		snprintf(line1, sizeof(line1), "trained by compart-train: CART (Gini), max-depth %u, "
-			 "min-leaf %u, attack level %u", o.max_depth, o.min_leaf, o.attack_level);
+			 "min-leaf %u, attack level %u, its class weight %.3g", o.max_depth, o.min_leaf,
+			 o.attack_level, o.weight[o.attack_level]);
 		snprintf(line2, sizeof(line2), "corpus: %zu samples from %zu runs (%zu attack runs)",
 			 d.n, d.nruns, nruns_attack);
 		snprintf(line3, sizeof(line3), "nodes %zu, depth %u", t.n, t.depth);

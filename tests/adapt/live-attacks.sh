@@ -2,9 +2,10 @@
 # Every attack behaviour of the corpus, live, under the shipped model
 # (held-out repetition 4): the kernel tightens the sandbox, the program
 # keeps running and finishes its normal exit path (exit 0) with what it
-# wrote intact; benign workloads run untouched.  On a host without BPF LSM
-# only network restrictions act: the exfiltration upload and the payload
-# download must fail.  The full evaluation is `make eval-model`.
+# wrote intact; benign workloads (among them the bulk deletes and renames
+# of a package removal, a git branch switch + gc, a deploy) run untouched.
+# On a host without BPF LSM only network restrictions act: the
+# exfiltration upload and the payload download must fail.  The full evaluation is `make eval-model`.
 set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${BUILD:-$TOP/build}
@@ -15,7 +16,8 @@ for t in curl openssl git gcc make tar; do
 done
 res=$(mktemp /tmp/compart-adapt-attacks.XXXXXX)
 trap 'rm -f "$res"' EXIT
-WORKLOADS="reverse-shell ransomware harvest-upload download-exec fork-storm priv-probe http-client pkg-churn cleanup" \
+WORKLOADS="reverse-shell ransomware harvest-upload download-exec fork-storm priv-probe http-client pkg-churn cleanup
+           pkg-remove git-many deploy log-gzip" \
 	BUILD=$BUILD "$TOP/tests/adapt/corpus/gen-corpus.sh" live "$TOP/profiles/models/default.tree" "$res" 4 \
 	> "$res.log" 2>&1
 rc=$?
@@ -37,5 +39,5 @@ while read -r w l rep lvl tn ev harm st; do
 	ransomware)     check "$w: its writes are intact ($harm)" '[ "${harm#encrypted=}" -gt 0 ]';;
 	esac
 done < "$res"
-check "all workloads reported" '[ "$(wc -l < "$res")" = 9 ]'
+check "all workloads reported" '[ "$(wc -l < "$res")" = 13 ]'
 exit $fail

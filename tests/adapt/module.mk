@@ -40,13 +40,13 @@ ALL += $(BUILD)/compart-ctl
 # The recorded corpus is shipped (recording is real kernel observation and
 # varies slightly between machines and runs); training from it is
 # deterministic.
-#   make adapt-corpus   re-record it (root, ~6 min), then make train-model
+#   make adapt-corpus   re-record it (root, ~5 min on 2 cores), then make train-model
 #   make train-model    regenerate profiles/models/default.tree from it
 #   make eval-model     held-out evaluation, offline and live
 ADAPT_CORPUS     := $(TOP)/tests/adapt/corpus/traces.jsonl.gz
 ADAPT_MODEL      := $(TOP)/profiles/models/default.tree
 ADAPT_DATA       := $(BUILD)/adapt
-ADAPT_TRAIN_OPTS := --max-depth 8 --min-leaf 10 --attack-level 2 --folds 5
+ADAPT_TRAIN_OPTS := --max-depth 8 --min-leaf 25 --class-weight 2=3 --attack-level 2 --folds 5
 
 $(ADAPT_DATA)/train.jsonl $(ADAPT_DATA)/test.jsonl &: $(ADAPT_CORPUS) $(TOP)/tests/adapt/corpus/split.sh
 	@$(if $(Q),echo "  SPLIT   adapt corpus")

@@ -59,7 +59,8 @@ pids+=($!)
 for _ in $(seq 100); do [ -s "$base/http.port" ] && break; sleep 0.05; done
 http_port=$(cat "$base/http.port")
 
-keep() { for w in $1; do case " $WORKLOADS " in *" $w "*) printf '%s ' "$w";; esac; done; }
+# shellcheck disable=SC2086  # word splitting: WORKLOADS may span lines
+keep() { local ws; ws=" $(echo $WORKLOADS) "; for w in $1; do case $ws in *" $w "*) printf '%s ' "$w";; esac; done; }
 [ -n "${WORKLOADS:-}" ] && { BENIGN=$(keep "$BENIGN"); ATTACK=$(keep "$ATTACK"); }
 
 label_of() { case " $ATTACK " in *" $1 "*) echo attack;; *) echo benign;; esac; }

@@ -22,8 +22,9 @@ if [ "$1" = setup ]; then
 	case $name in
 	compile-c)
 		# an existing checkout with stale objects from an earlier build
+		# (4..27 of them, spread over the sizes rather than growing with them)
 		mkdir -p proj
-		for i in $(seq $((size + 3))); do echo "stale $i" > proj/f$i.o; done
+		for i in $(seq $((size * 7 % 24 + 4))); do echo "stale $i" > proj/f$i.o; done
 		echo stale > proj/prog
 		;;
 	pkg-churn)
@@ -134,7 +135,7 @@ shell-script)
 	done
 	for f in txt/*.txt; do sort -n "$f" | uniq -c | sed 's/line/LINE/' | grep -c LINE >> counts; done
 	wc -l counts > summary
-	ls txt/*.txt | xargs -P $((size % 4 + 1)) -n 2 md5sum > sums
+	ls txt/*.txt | xargs -P $((size % 8 + 1)) -n 2 md5sum > sums
 	cat logs/old-*.log > logs/archive.txt && rm -f logs/old-*.log
 	;;
 compile-c)
@@ -148,8 +149,8 @@ compile-c)
 	  echo 'int main(void) { long s = 0;'; for i in $(seq $n); do echo "s += f$i(10);"; done
 	  echo 'printf("%ld\n", s); return 0; }'; } > main.c
 	printf 'OBJ := $(patsubst %%.c,%%.o,$(wildcard *.c))\nprog: $(OBJ)\n\tgcc -o $@ $^\n%%.o: %%.c\n\tgcc -O1 -c $<\n' > Makefile
-	# parallel builds are ordinary: up to 4 compilers at once
-	make -s -j$((size % 4 + 1)) >/dev/null && ./prog > out.txt
+	# parallel builds are ordinary: up to 8 compilers at once
+	make -s -j$((size % 8 + 1)) >/dev/null && ./prog > out.txt
 	;;
 python-script)
 	$PY - "$size" <<'EOF'
@@ -214,7 +215,7 @@ pkg-churn)
 pkg-remove)
 	# dpkg --remove: delete every listed file, prune empty directories,
 	# rewrite the status database (temp file + rename), drop the info files
-	cd root
+	cd root || exit 1
 	sed 's,^/,,' var/lib/dpkg/info/pkg.list | xargs rm -f
 	find usr -depth -type d -empty -delete
 	awk 'BEGIN { RS = ""; ORS = "\n\n" } !/Package: pkg\n/' var/lib/dpkg/status > var/lib/dpkg/status-new
@@ -224,7 +225,7 @@ pkg-remove)
 git-many)
 	# switch to the other branch (git deletes and rewrites tracked files),
 	# look around, pack the loose objects, switch back
-	cd repo
+	cd repo || exit 1
 	git checkout -q v2 && git status --short | wc -l > ../status && git log --oneline > ../log
 	git gc -q --prune=now
 	git checkout -q master && git diff --stat master v2 | tail -1 > ../diffstat
