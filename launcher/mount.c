@@ -58,13 +58,18 @@ static int mkdir_1(const char *path, mode_t mode)
 static int mkdir_p(const char *path, mode_t mode)
 {
 	char buf[PATH_MAX];
-	size_t len = strlen(path);
+	size_t len = strlen(path), start;
 	int r;
 
 	if (len >= sizeof(buf))
 		return -ENAMETOOLONG;
+	/* NEWROOT itself exists (the new root's tmpfs is mounted on it before
+	 * any mount point is made): start below it */
+	if (strcmp(path, NEWROOT) == 0)
+		return 0;
 	memcpy(buf, path, len + 1);
-	for (char *s = buf + 1; *s; s++) {
+	start = strncmp(buf, NEWROOT "/", sizeof(NEWROOT)) == 0 ? sizeof(NEWROOT) : 1;
+	for (char *s = buf + start; *s; s++) {
 		if (*s != '/')
 			continue;
 		*s = '\0';
