@@ -15,7 +15,7 @@ FZ_PC_OBJS  := $(patsubst $(TOP)/policy-compiler/%.c,$(FZ_OUT)/obj/%.o,$(FZ_PC_S
 FZ_LIB      := $(FZ_OUT)/libcompart-fuzz.a
 FZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FZ_CFLAGS   := -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wno-unused-parameter $(FZ_SAN) \
-               -I$(TOP)/policy-compiler -I$(TOP)/bpf -I$(BUILD)/gen \
+               -I$(TOP)/policy-compiler -I$(TOP)/bpf -I$(BUILD)/gen -I$(TOP)/tests/seccomp \
                -DCP_SOURCE_PROFILE_DIR='"$(TOP)/profiles"' \
                -DCP_INSTALL_PROFILE_DIR='"$(PROFILE_DIR)"' -DFZ_TOP='"$(TOP)"'
 FZ_LIBS     := $(LIBCOMPART_LIBS) $(LIBS_BPF)
@@ -32,10 +32,13 @@ $(FZ_OUT)/obj/%.o: $(TOP)/policy-compiler/%.c $(CP_CONSTS_H) | $(DEPS_STAMP) $(B
 $(FZ_LIB): $(FZ_PC_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(FZ_OUT)/fuzz_%: $(FZ_DIR)/fuzz_%.c $(FZ_LIB)
+# the tests' cBPF interpreter serves as an oracle in the targets that need one
+FZ_EXTRA_SRCS := $(TOP)/tests/seccomp/bpf_interp.c
+
+$(FZ_OUT)/fuzz_%: $(FZ_DIR)/fuzz_%.c $(FZ_EXTRA_SRCS) $(FZ_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZ    $(notdir $@)")
-	$(Q)$(CLANG) $(FZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FZ_LIB) $(FZ_LIBS)
+	$(Q)$(CLANG) $(FZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FZ_EXTRA_SRCS) $(FZ_LIB) $(FZ_LIBS)
 
 # make check runs a wrapper per target (suites take no arguments)
 $(FZ_OUT)/smoke-%.sh: $(FZ_DIR)/run-fuzz.sh $(FZ_OUT)/%
