@@ -61,7 +61,7 @@ LIBS_SECCOMP := -lseccomp
 LIBS_JSON    := -ljson-c
 LIBS_CAP     := -lcap
 LIBS_BPF     := -lbpf -lelf -lz
-LIBS_CRYPTO  := -lcrypto
+LIBS_CRYPTO  := -lnettle
 
 ALL          :=
 CHECK_SUITES :=

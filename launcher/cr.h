@@ -47,6 +47,9 @@ struct cr_report {
 struct cr_plan {
 	const struct cp_policy *p;
 	uint32_t ns;                 /* enum cp_ns actually created */
+	bool net_pooled;             /* CP_NS_NET comes from the netns pool:
+				      * entered by the supervisor before
+				      * clone3, lo already up */
 	uid_t uid;                   /* caller's ids, mapped 1:1 */
 	gid_t gid;
 	bool mount_view;             /* build a new root from the fs rules */

@@ -17,3 +17,14 @@ $(BUILD)/compart-run: $(LAUNCHER_OBJS) $(LIBCOMPART)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LAUNCHER_LINK)
 
 ALL += $(if $(LAUNCHER_SRCS),$(BUILD)/compart-run)
+
+# compart-ctl: operator commands (status, set-level, netns-pool).  Its source
+# is launcher/ctl/ (not launcher/*.c, which all go into compart-run); it
+# shares the adaptive layer's map access, the audit writer and the netns
+# pool with compart-run.
+$(BUILD)/compart-ctl: $(BUILD)/obj/launcher/ctl/compart-ctl.o $(BUILD)/obj/launcher/adapt.o \
+		$(BUILD)/obj/launcher/audit.o $(BUILD)/obj/launcher/netpool.o $(LIBCOMPART)
+	@$(if $(Q),echo "  LD      $(notdir $@)")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBCOMPART_LIBS) $(LIBS_BPF)
+
+ALL += $(BUILD)/compart-ctl

@@ -65,6 +65,6 @@ void cr_ns_setup_misc(const struct cr_plan *pl)
 		if (sethostname(h, strlen(h)) < 0)
 			cr_child_fail(errno, "uts namespace: sethostname(%s)", h);
 	}
-	if (pl->ns & CP_NS_NET)
+	if ((pl->ns & CP_NS_NET) && !pl->net_pooled)
 		loopback_up();
 }

@@ -22,15 +22,14 @@
  * SHA-256 uses libcrypto's direct (pre-3.0) API: the EVP path's provider
  * set-up costs ~0.5 ms on first use, longer than the whole validation.
  */
-#define OPENSSL_API_COMPAT 0x10101000L
 #include <fcntl.h>
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cr.h"
+#include "hash.h"
 
 #define PLAN_MAGIC "CRPLAN01"
 #define MAX_COUNT (1u << 20)
@@ -55,13 +54,7 @@
 
 void cr_sha256(const void *a, size_t alen, const void *b, size_t blen, uint8_t out[32])
 {
-	SHA256_CTX c;
-
-	SHA256_Init(&c);
-	SHA256_Update(&c, a, alen);
-	if (blen)
-		SHA256_Update(&c, b, blen);
-	SHA256_Final(out, &c);
+	cp_sha256_buf2(a, alen, b, blen, out);
 }
 
 /* ---- writer ----------------------------------------------------------- */

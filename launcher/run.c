@@ -29,6 +29,7 @@
 #include "cr.h"
 #include "bpf.h"
 #include "adapt_run.h"
+#include "netpool.h"
 
 /* struct clone_args, CLONE_ARGS_SIZE_VER2 (kernel 5.7) */
 struct cr_clone_args {
@@ -339,7 +340,8 @@ static void report_layers(struct cp_run *r, const struct cr_plan *pl)
 
 	if (pl->ns) {
 		ns_names(pl->ns, buf, sizeof(buf));
-		cp_layer_applied(r, CP_LAYER_NAMESPACES, "%s%s", buf,
+		cp_layer_applied(r, CP_LAYER_NAMESPACES, "%s%s%s", buf,
+				 pl->net_pooled ? " (net from the pool)" : "",
 				 pl->mount_view ? ", filesystem view" : "");
 	} else {
 		cp_layer_skipped(r, CP_LAYER_NAMESPACES, p->layers[CP_LAYER_NAMESPACES] == CP_REQ_OFF ?
@@ -381,6 +383,44 @@ static void check_supervisor_layers(struct cp_run *r)
 	}
 }
 
+/* A network namespace from the operator's pool (netpool.h), entered by
+ * the supervisor so that clone3 needs no CLONE_NEWNET.  Only for root,
+ * and only when the profile keeps no capability: a pooled namespace
+ * belongs to the host's user namespace, so capabilities held in the
+ * sandbox's would not apply to it (with none kept, nothing differs).
+ * Returns the claimed fd (*host_net: the supervisor's own namespace, to
+ * go back to), or -errno: -ENOENT no pool, -ENODATA empty. */
+static int netpool_enter(struct cp_run *r, struct cr_plan *pl, int *host_net)
+{
+	int fd;
+
+	if (!(pl->ns & CP_NS_NET) || geteuid() != 0 || r->policy->caps)
+		return -ENOENT;
+	fd = cr_netpool_claim(cr_netpool_dir());
+	if (fd < 0)
+		return fd;
+	*host_net = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (*host_net < 0 || setns(fd, CLONE_NEWNET) < 0) {
+		int e = errno;
+
+		/* never used: it is simply freed with its last fd */
+		if (*host_net >= 0)
+			close(*host_net);
+		close(fd);
+		return -e;
+	}
+	pl->net_pooled = true;
+	return fd;
+}
+
+static void netpool_leave(int pool_fd, int host_net)
+{
+	if (setns(host_net, CLONE_NEWNET) < 0)
+		die_errno("returning to the host's network namespace");
+	close(host_net);
+	close(pool_fd);
+}
+
 static pid_t do_clone(struct cp_run *r, const struct cr_plan *pl)
 {
 	struct cr_clone_args ca = { 0 };
@@ -388,6 +428,8 @@ static pid_t do_clone(struct cp_run *r, const struct cr_plan *pl)
 	long pid;
 
 	ca.flags = clone_flags(pl->ns) | CLONE_PIDFD;
+	if (pl->net_pooled)
+		ca.flags &= ~(uint64_t)CLONE_NEWNET;   /* entered already */
 	ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
 	ca.exit_signal = SIGCHLD;
 	if (r->cgroup_fd >= 0) {
@@ -399,7 +441,7 @@ static pid_t do_clone(struct cp_run *r, const struct cr_plan *pl)
 		/* clone3 missing (kernel < 5.3, or valgrind): clone(2), then
 		 * move the init into the cgroup before it is told to go on;
 		 * it runs only its own setup until then */
-		pid = syscall(SYS_clone, (unsigned long)(clone_flags(pl->ns) | CLONE_PIDFD | SIGCHLD),
+		pid = syscall(SYS_clone, (unsigned long)((ca.flags & ~(uint64_t)CLONE_INTO_CGROUP) | SIGCHLD),
 			      NULL, &pidfd, NULL, 0);
 		if (pid > 0 && r->cgroup_fd >= 0) {
 			char buf[32];
@@ -470,7 +512,7 @@ int cr_run_main(const struct cp_run_opts *o)
 	struct report_ctx rctx = { .r = r, .pl = &pl, .out = &out };
 	bool handshake;
 	struct cr_report rep;
-	int rep_pipe[2], go_pipe[2], sfd, e, code, status;
+	int rep_pipe[2], go_pipe[2], sfd, e, code, status, pool_fd, host_net = -1;
 	struct json_object *ev;
 	char why[512], cwd[PATH_MAX];
 	sigset_t mask;
@@ -554,7 +596,10 @@ int cr_run_main(const struct cp_run_opts *o)
 		die_errno("signalfd");
 	fflush(NULL);
 
+	pool_fd = netpool_enter(r, &pl, &host_net);
 	do_clone(r, &pl);
+	if (pool_fd >= 0)
+		netpool_leave(pool_fd, host_net);
 	close(rep_pipe[1]);
 	close(go_pipe[0]);
 	if (pl.pty_slave >= 0) {
@@ -612,6 +657,9 @@ int cr_run_main(const struct cp_run_opts *o)
 	if (handshake && cr_write_all(go_pipe[1], "g", 1) < 0)
 		die_errno("starting the sandbox");
 	close(go_pipe[1]);
+	/* the pool gave one (or had none left): top it up, off our path */
+	if (pool_fd >= 0 || pool_fd == -ENODATA)
+		(void)cr_netpool_refill_detached(cr_netpool_dir());
 
 	e = cp_super_run(&r->super);
 	if (e < 0)

@@ -7,7 +7,7 @@ PKGS=(
 	# build
 	build-essential make pkg-config clang llvm lld libclang-rt-14-dev
 	libseccomp-dev libbpf-dev libelf-dev zlib1g-dev libzstd-dev
-	libcap-dev libjson-c-dev libssl-dev libcmocka-dev bpftool
+	libcap-dev libjson-c-dev libssl-dev nettle-dev libcmocka-dev bpftool
 	# tests
 	util-linux iproute2 procps valgrind runc
 	qemu-system-x86 busybox-static cpio

@@ -16,7 +16,15 @@ mkdir -p "$OUT"
 command -v hyperfine >/dev/null || { echo "bench-launch: hyperfine missing (make deps)"; exit 1; }
 
 CACHE=$(mktemp -d /tmp/cr-bench.XXXXXX)
-trap 'rm -rf "$CACHE"' EXIT
+# Rows without the pool never see one (not even an operator's).  The pool
+# row gets its own pool (compart-ctl netns-pool), flushed at the end.
+export COMPART_NETNS_POOL=$CACHE/no-pool
+POOL=
+if [ "$(id -u)" = 0 ] && [ -x "$BUILD/compart-ctl" ] &&
+   COMPART_NETNS_POOL=$CACHE/netns "$BUILD/compart-ctl" netns-pool fill 2 >/dev/null; then
+	POOL=$CACHE/netns
+fi
+trap '[ -n "$POOL" ] && COMPART_NETNS_POOL=$POOL "$BUILD/compart-ctl" netns-pool flush >/dev/null; rm -rf "$CACHE"' EXIT
 cd "$CACHE"   # $CWD of the default profile: a scratch directory
 
 # Two profiles: the shipped `default` (every layer it asks for, BPF
@@ -47,9 +55,10 @@ for i in "${!cmds[@]}"; do args+=(-n "${names[$i]}" "${cmds[$i]}"); done
 hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-json "$OUT/launch.json" "${args[@]}" >"$OUT/launch.txt" 2>&1 ||
 	{ cat "$OUT/launch.txt"; exit 1; }
 
-python3 - "$OUT/launch.json" "$RUNS" "${names[@]}" -- "${cmds[@]}" <<'PY'
+POOL=$POOL python3 - "$OUT/launch.json" "$RUNS" "${names[@]}" -- "${cmds[@]}" <<'PY'
 import json, os, resource, shlex, statistics, subprocess, sys, time
 path, runs = sys.argv[1], int(sys.argv[2])
+pool = os.environ.get("POOL", "")
 sep = sys.argv.index("--")
 names, cmds = sys.argv[3:sep], sys.argv[sep + 1:]
 res = {r["command"]: r for r in json.load(open(path))["results"]}
@@ -61,29 +70,60 @@ def faults(cmd, n=20):
         subprocess.run(shlex.split(cmd), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return (resource.getrusage(resource.RUSAGE_CHILDREN).ru_minflt - before) / n
 
-def interleaved(cmds, rounds):
+def env_for(name):
+    e = dict(os.environ)
+    if name.endswith("+pool"):
+        e["COMPART_NETNS_POOL"] = pool
+    return e
+
+devnull = os.open(os.devnull, os.O_RDWR)
+fa = [(os.POSIX_SPAWN_DUP2, devnull, 0), (os.POSIX_SPAWN_DUP2, devnull, 1),
+      (os.POSIX_SPAWN_DUP2, devnull, 2)]
+
+def interleaved(names, cmds, rounds):
     """Round-robin: every command once per round, so load changes hit all
     of them alike (hyperfine runs each command's batch in turn)."""
     argv = [shlex.split(c) for c in cmds]
+    envs = [env_for(n) for n in names]
     times = [[] for _ in cmds]
-    devnull = os.open(os.devnull, os.O_RDWR)
-    fa = [(os.POSIX_SPAWN_DUP2, devnull, 0), (os.POSIX_SPAWN_DUP2, devnull, 1),
-          (os.POSIX_SPAWN_DUP2, devnull, 2)]
     for _ in range(rounds):
         for i, a in enumerate(argv):
             t0 = time.perf_counter()
-            pid = os.posix_spawnp(a[0], a, os.environ, file_actions=fa)
+            pid = os.posix_spawnp(a[0], a, envs[i], file_actions=fa)
             os.waitpid(pid, 0)
             times[i].append((time.perf_counter() - t0) * 1e3)
     return [statistics.median(t) for t in times]
+
+def busy_jiffies():
+    f = open("/proc/stat").readline().split()[1:]
+    v = [int(x) for x in f]
+    return v[0] + v[1] + v[2] + v[5] + v[6]   # user nice system irq softirq
+
+def cpu_per_launch(name, cmd, n=60):
+    """System-wide CPU time per launch, work done off the launch path
+    (kernel workqueues, the pool's refill) included: n launches, then a
+    pause for deferred work to finish, busy time from /proc/stat."""
+    a, e = shlex.split(cmd), env_for(name)
+    hz = os.sysconf("SC_CLK_TCK")
+    time.sleep(0.3)
+    b0 = busy_jiffies()
+    for _ in range(n):
+        os.waitpid(os.posix_spawnp(a[0], a, e, file_actions=fa), 0)
+    time.sleep(0.3)
+    return (busy_jiffies() - b0) * 1000.0 / hz / n
 
 print(f"launch latency, median of {runs} runs (hyperfine -N), same run:")
 print(f"  {'command':22} {'median ms':>9} {'x bare':>7} {'faults':>7}")
 for n, c in zip(names, cmds):
     print(f"  {n:22} {med[n]:9.2f} {med[n] / med['bare']:7.2f} {faults(c):7.0f}")
 fast = [i for i, n in enumerate(names) if n != "compart-run-default"]
-il = interleaved([cmds[i] for i in fast], runs)
-imed = {names[i]: m for i, m in zip(fast, il)}
+inames = [names[i] for i in fast]
+icmds = [cmds[i] for i in fast]
+if pool:
+    inames.insert(2, "compart-run+pool")
+    icmds.insert(2, cmds[names.index("compart-run")])
+il = interleaved(inames, icmds, runs)
+imed = dict(zip(inames, il))
 print(f"interleaved (round-robin, {runs} rounds), median ms and ratio to bare:")
 for n in imed:
     print(f"  {n:22} {imed[n]:9.2f} {imed[n] / imed['bare']:7.2f}")
@@ -95,6 +135,19 @@ print(f"compart-run / unshare -Urpfnimu = {cr / med['unshare-all']:.2f}")
 if "bwrap" in med:
     print(f"compart-run / bwrap         = {cr / med['bwrap']:.2f}  (target <= 0.5)")
 print(f"compart-run cached / compiled at launch = {cr / med['compart-run-nocache']:.2f}")
+if pool:
+    cp = imed["compart-run+pool"]
+    print(f"with a netns pool (compart-ctl netns-pool fill 2), root only:")
+    print(f"  compart-run+pool / compart-run = {cp / cr:.2f}")
+    print(f"  compart-run+pool / unshare -Urpf = {cp / med['unshare']:.2f}  (target <= 1.0)")
+    if "bwrap" in med:
+        print(f"  compart-run+pool / bwrap       = {cp / med['bwrap']:.2f}  (target <= 0.5)")
+    print("system-wide CPU ms per launch (deferred kernel work and the pool's refill included):")
+    for n in ["compart-run", "compart-run+pool", "unshare"] + (["bwrap"] if "bwrap" in med else []):
+        c = icmds[inames.index(n)]
+        print(f"  {n:22} {cpu_per_launch(n, c):6.2f}")
+else:
+    print("netns pool row skipped: needs root and compart-ctl")
 if "compart-run-default" in res:
     d = statistics.median(res["compart-run-default"]["times"]) * 1e3
     print(f"default profile (with its BPF layers): {d:.1f} ms in hyperfine")

@@ -7,6 +7,10 @@
  *   compart-ctl set-level SANDBOX N    set the containment level of sandbox
  *                                      SANDBOX (its number, "sandbox N" in
  *                                      the audit log) to N (0..3)
+ *   compart-ctl netns-pool fill N      keep N network namespaces ready for
+ *                                      root launches (netpool.h)
+ *   compart-ctl netns-pool status      how many are ready, of how many
+ *   compart-ctl netns-pool flush       unpin them all, remove the pool
  *
  * The model only ever raises a level; lowering it is this explicit,
  * operator-only action (root: it writes the pinned BPF maps under
@@ -26,6 +30,7 @@
 #include <linux/types.h>
 
 #include "adapt.h"
+#include "netpool.h"
 
 #define EXIT_USAGE 2
 #define EXIT_FAIL  125
@@ -147,11 +152,62 @@ static int parse_u32(const char *s, uint32_t max, uint32_t *out)
 	return 0;
 }
 
+static void usage(FILE *f);
+
+static int netns_pool(int argc, char **argv)
+{
+	const char *dir = cr_netpool_dir();
+	unsigned n, size;
+	int r;
+
+	if (argc == 2 && !strcmp(argv[0], "fill")) {
+		uint32_t want;
+
+		if (parse_u32(argv[1], CR_NETPOOL_MAX, &want) || want == 0) {
+			fprintf(stderr, "compart-ctl: netns-pool fill N: N is 1..%d\n", CR_NETPOOL_MAX);
+			return EXIT_USAGE;
+		}
+		r = cr_netpool_fill(dir, want);
+		if (r < 0) {
+			fprintf(stderr, "compart-ctl: netns-pool fill %s: %s\n", dir, strerror(-r));
+			return EXIT_FAIL;
+		}
+		if (cr_netpool_status(dir, &n, &size) < 0)
+			n = size = 0;
+		printf("%s: %u of %u network namespaces ready (%d added)\n", dir, n, size, r);
+		return 0;
+	}
+	if (argc == 1 && !strcmp(argv[0], "status")) {
+		r = cr_netpool_status(dir, &n, &size);
+		if (r < 0) {
+			fprintf(stderr, "compart-ctl: netns-pool %s: %s\n", dir, strerror(-r));
+			return EXIT_FAIL;
+		}
+		if (!size && !n)
+			printf("%s: no pool\n", dir);
+		else
+			printf("%s: %u of %u network namespaces ready\n", dir, n, size);
+		return 0;
+	}
+	if (argc == 1 && !strcmp(argv[0], "flush")) {
+		r = cr_netpool_flush(dir);
+		if (r < 0) {
+			fprintf(stderr, "compart-ctl: netns-pool flush %s: %s\n", dir, strerror(-r));
+			return EXIT_FAIL;
+		}
+		printf("%s: %d network namespace%s unpinned, pool removed\n", dir, r, r == 1 ? "" : "s");
+		return 0;
+	}
+	usage(stderr);
+	return EXIT_USAGE;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: compart-ctl status\n"
 		   "       compart-ctl set-level SANDBOX LEVEL   (LEVEL 0..3; lowering is "
-		   "the operator's decision)\n");
+		   "the operator's decision)\n"
+		   "       compart-ctl netns-pool fill N|status|flush   (N 1..%d)\n", CR_NETPOOL_MAX);
 }
 
 int main(int argc, char **argv)
@@ -185,6 +241,8 @@ int main(int argc, char **argv)
 		printf("sandbox %u: level %d -> %u\n", s.sid, s.old, s.level);
 		return 0;
 	}
+	if (argc >= 3 && !strcmp(argv[1], "netns-pool"))
+		return netns_pool(argc - 2, argv + 2);
 	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		usage(stdout);
 		return 0;

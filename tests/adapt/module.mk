@@ -27,14 +27,6 @@ CHECK_SAN_SUITES += adapt-tree=$(ADAPT_T)/test_tree adapt-tree-kernel=$(ADAPT_T)
                     adapt-live-net=$(TOP)/tests/adapt/live-net.sh adapt-live-freeze=$(TOP)/tests/adapt/live-freeze.sh adapt-live-run=$(TOP)/tests/adapt/live-run.sh \
                 adapt-live-attacks=$(TOP)/tests/adapt/live-attacks.sh
 
-# compart-ctl (operator commands: status, set-level).  Its source lives in
-# launcher/ctl/ (not launcher/*.c, which all go into compart-run); the top
-# Makefile includes no fragment there, so the rule is here.
-$(BUILD)/compart-ctl: $(BUILD)/obj/launcher/ctl/compart-ctl.o $(ADAPT_LAUNCHER_CORE) $(BUILD)/obj/launcher/audit.o $(LIBCOMPART)
-	@$(if $(Q),echo "  LD      $(notdir $@)")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBCOMPART_LIBS) $(LIBS_BPF)
-
-ALL += $(BUILD)/compart-ctl
 
 # ---- corpus, default model, evaluation --------------------------------------
 # The recorded corpus is shipped (recording is real kernel observation and

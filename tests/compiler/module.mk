@@ -2,6 +2,8 @@
 # includes, variables, groups, constants, checks, lowering, diagnostics,
 # the summary and profile-text backends) and of the shipped profiles.
 # One cmocka program per stage; each also runs under ASan+UBSan.
+# -lcrypto: OpenSSL is the independent SHA-256 oracle for the profile
+# hash (the library computes it with Nettle).
 TC_DIR  := $(TOP)/tests/compiler
 TC_OBJ  := $(BUILD)/obj/tests/compiler
 TC_BIN  := $(BUILD)/tests/compiler
@@ -13,7 +15,7 @@ TC_PROGS := $(patsubst $(TC_DIR)/%.c,$(TC_BIN)/%,$(wildcard $(TC_DIR)/test_*.c))
 $(TC_BIN)/test_%: $(TC_OBJ)/test_%.o $(TC_OBJ)/tc.o $(LIBCOMPART)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      tests/compiler/$(notdir $@)")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LIBCOMPART_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LIBCOMPART_LIBS) -lcrypto
 
 # the stage tests include internal headers and the generated constants
 $(TC_OBJ)/test_%.o: $(CP_CONSTS_H)

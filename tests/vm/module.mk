@@ -41,7 +41,7 @@ $(VM_STATIC)/compart-run: $(VM_CR_SRCS) $(wildcard $(TOP)/launcher/*.h $(TOP)/po
 	$(Q)$(filter-out -fsanitize%,$(CC)) $(filter-out -fsanitize% -DCP_SOURCE_PROFILE_DIR=% \
 	  -DCP_INSTALL_PROFILE_DIR=%,$(CFLAGS)) -DCP_SOURCE_PROFILE_DIR='"/profiles"' \
 	  -DCP_INSTALL_PROFILE_DIR='"/profiles"' -o $@ $(VM_CR_SRCS) \
-	  -static -lseccomp -ljson-c -lcrypto -lcap -lbpf -lelf -lz -lzstd -lpthread
+	  -static -lseccomp -ljson-c -lnettle -lcap -lbpf -lelf -lz -lzstd -lpthread
 
 VM_E2E := $(TOP)/tests/vm/e2e.sh $(TOP)/tests/vm/e2e.profile
 
