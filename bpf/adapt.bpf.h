@@ -225,7 +225,7 @@ static __always_inline __u32 cp_adapt_raise(struct cp_sandbox *sb, __u32 lvl)
 {
 	__u32 old = sb->level;
 
-#if defined(__BPF_CPU_VERSION__) && __BPF_CPU_VERSION__ >= 3
+#if defined(CP_BPF_CPU_V3) || (defined(__BPF_CPU_VERSION__) && __BPF_CPU_VERSION__ >= 3)
 	for (int i = 0; i < 4 && old < lvl; i++) {
 		__u32 seen = __sync_val_compare_and_swap(&sb->level, old, lvl);
 

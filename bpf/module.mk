@@ -9,7 +9,10 @@ BPF_SKELS  := $(patsubst $(TOP)/bpf/%.bpf.c,$(BUILD)/gen/%.skel.h,$(BPF_SRCS)) \
               $(patsubst $(TOP)/bpf/%.bpf.c,$(BUILD)/gen/%.objhash.h,$(BPF_SRCS))
 VMLINUX_H  := $(BUILD)/gen/vmlinux.h
 ARCH_BPF   := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH_BPF) -D__bpf__ \
+# -mcpu=v3: jmp32 and the atomic instructions (cmpxchg: the adaptive
+# level is raised with compare-and-swap, never lowered by a race); kernel
+# 5.12+.  clang 14 does not define __BPF_CPU_VERSION__, hence the macro.
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -DCP_BPF_CPU_V3 -D__TARGET_ARCH_$(ARCH_BPF) -D__bpf__ \
               -Wall -Werror -I$(BUILD)/gen -I$(TOP)/bpf
 
 .SECONDARY: $(BPF_OBJS)
