@@ -434,7 +434,7 @@ static __always_inline bool cp_nr_is_rename(long nr)
 
 static __always_inline int cp_adapt_ctime(struct inode *ino)
 {
-	struct cp_sandbox *sb = cp_scope();
+	struct cp_sandbox *sb = cp_scope_obs();
 	struct cp_adapt_state *st;
 	__u32 type;
 	long nr;

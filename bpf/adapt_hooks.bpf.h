@@ -21,7 +21,7 @@
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(cp_adapt_fork, struct task_struct *parent, struct task_struct *child)
 {
-	struct cp_sandbox *sb = cp_scope();
+	struct cp_sandbox *sb = cp_scope_obs();
 	struct cp_adapt_state *st;
 
 	__s32 live;
@@ -41,7 +41,7 @@ int BPF_PROG(cp_adapt_fork, struct task_struct *parent, struct task_struct *chil
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(cp_adapt_task_exit, struct task_struct *p)
 {
-	struct cp_sandbox *sb = cp_scope();
+	struct cp_sandbox *sb = cp_scope_obs();
 	struct cp_adapt_state *st;
 
 	if (!sb || !(st = cp_adapt_state_of(sb)))
@@ -53,7 +53,7 @@ int BPF_PROG(cp_adapt_task_exit, struct task_struct *p)
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(cp_adapt_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	struct cp_sandbox *sb = cp_scope();
+	struct cp_sandbox *sb = cp_scope_obs();
 	struct cp_adapt_state *st;
 	struct inode *ino;
 	struct cp_ino_key k;
@@ -87,7 +87,7 @@ int BPF_PROG(cp_adapt_exec, struct task_struct *p, pid_t old_pid, struct linux_b
 SEC("tp_btf/writeback_dirty_folio")
 int BPF_PROG(cp_adapt_dirty, struct folio *folio, struct address_space *mapping)
 {
-	struct cp_sandbox *sb = cp_scope();
+	struct cp_sandbox *sb = cp_scope_obs();
 	struct cp_adapt_state *st;
 	struct inode *ino;
 
@@ -157,7 +157,7 @@ int BPF_PROG(cp_adapt_capable, const struct cred *cred, struct user_namespace *t
 	default:
 		return 0;
 	}
-	sb = cp_scope();
+	sb = cp_scope_obs();
 	if (!sb || !(st = cp_adapt_state_of(sb)))
 		return 0;
 	cp_adapt_count(sb, st, CP_FEAT_PRIV_ATTEMPT, 1, CP_ADAPT_HOOK_TICK, false);

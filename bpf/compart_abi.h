@@ -410,11 +410,24 @@ struct cp_adapt_test {
 	__u8  path_left[CP_TREE_MAX_DEPTH];    /* out */
 };
 
+/* cp_obs_root[0]: the cgroup every sandbox is created under (launcher's
+ * <cgroup2>/compart) as its id and level.  The host-wide observers
+ * (tracepoints: they fire for every task on the machine) compare the
+ * running task's ancestor at that level first, so a task outside it pays
+ * one helper call instead of a hash lookup.  cgroup_id 0: not set, every
+ * task is looked up. */
+struct cp_scope_root {
+	__u64 cgroup_id;
+	__u32 level;
+	__u32 pad;
+};
+
 /* ---- compile-time checks (user space) ---------------------------------- */
 #ifndef __bpf__
 _Static_assert(sizeof(struct cp_sandbox) == 48, "cp_sandbox layout");
 _Static_assert(sizeof(struct cp_event) % 8 == 0, "cp_event padding");
 _Static_assert(sizeof(struct cp_tree_node) == 16, "cp_tree_node layout");
+_Static_assert(sizeof(struct cp_scope_root) == 16, "cp_scope_root layout");
 _Static_assert(sizeof(struct cp_decision) % 8 == 0, "cp_decision padding");
 _Static_assert(sizeof(struct cp_adapt_state) == 40 + 8 * CP_FEAT_COUNT + 128 + 24, "cp_adapt_state layout");
 _Static_assert(sizeof(struct cp_adapt_rec) == 16 + sizeof(struct cp_decision), "cp_adapt_rec layout");

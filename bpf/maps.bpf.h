@@ -6,7 +6,9 @@
  * policy-compiler/bpf_maps.c.
  *
  * Scoping: a task is in a sandbox iff its cgroup v2 id is a key of
- * cp_sandboxes.  Tasks outside every sandbox pay one hash lookup per hook.
+ * cp_sandboxes.  Tasks outside every sandbox pay one hash lookup per hook,
+ * except in the host-wide observers (cp_scope_obs), where a task outside
+ * the sandboxes' parent cgroup is turned away before the lookup.
  */
 #ifndef COMPART_MAPS_BPF_H
 #define COMPART_MAPS_BPF_H
@@ -128,6 +130,28 @@ static __always_inline struct cp_sandbox *cp_scope(void)
 	__u64 cg = bpf_get_current_cgroup_id();
 
 	return bpf_map_lookup_elem(&cp_sandboxes, &cg);
+}
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cp_scope_root);
+} cp_obs_root SEC(".maps");
+
+/* For the tracepoint observers, which run for every task of the host: the
+ * array lookup is inlined by the verifier, and a task whose ancestor at
+ * the root's level is not the root is outside every sandbox.  Only
+ * observers use it (they count; they never allow or deny anything). */
+static __always_inline struct cp_sandbox *cp_scope_obs(void)
+{
+	__u32 zero = 0;
+	struct cp_scope_root *rt = bpf_map_lookup_elem(&cp_obs_root, &zero);
+
+	if (rt && rt->cgroup_id &&
+	    bpf_get_current_ancestor_cgroup_id((int)(rt->level & 0xff)) != rt->cgroup_id)
+		return NULL;
+	return cp_scope();
 }
 
 /* For cgroup programs: they run for the sandbox's cgroup and every cgroup

@@ -30,6 +30,7 @@ int cp_adapt_fds_from_obj(struct bpf_object *obj, struct cp_adapt_fds *fds)
 		{ "cp_adapt_trees", offsetof(struct cp_adapt_fds, trees) },
 		{ "cp_adapt_sensitive", offsetof(struct cp_adapt_fds, sensitive) },
 		{ "cp_adapt_rb", offsetof(struct cp_adapt_fds, rb) },
+		{ "cp_obs_root", offsetof(struct cp_adapt_fds, obs_root) },
 	};
 
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
@@ -102,6 +103,39 @@ int cp_adapt_tree_install(int trees_fd, uint32_t sid, const struct cp_tree *t)
 out:
 	close(inner);   /* the outer map holds its own reference */
 	return rc;
+}
+
+int cp_adapt_scope_root(const char *cg2root, const char *cg_path, struct cp_scope_root *out)
+{
+	size_t rl = strlen(cg2root);
+	const char *slash = strrchr(cg_path, '/');
+	char parent[4096];
+	struct stat st;
+	uint32_t level = 0;
+
+	if (!slash || strncmp(cg_path, cg2root, rl) || cg_path[rl] != '/' ||
+	    (size_t)(slash - cg_path) >= sizeof(parent))
+		return -EINVAL;
+	memcpy(parent, cg_path, (size_t)(slash - cg_path));
+	parent[slash - cg_path] = '\0';
+	for (const char *c = parent + rl; *c; c++)
+		if (*c == '/' && c[1] && c[1] != '/')
+			level++;
+	if (!level)
+		return -EINVAL;
+	if (stat(parent, &st) < 0)
+		return -errno;
+	memset(out, 0, sizeof(*out));
+	out->cgroup_id = st.st_ino;   /* on cgroup v2 the id is the inode number */
+	out->level = level;
+	return 0;
+}
+
+int cp_adapt_set_scope_root(const struct cp_adapt_fds *fds, const struct cp_scope_root *root)
+{
+	uint32_t zero = 0;
+
+	return bpf_map_update_elem(fds->obs_root, &zero, root, BPF_ANY) ? -errno : 0;
 }
 
 int cp_adapt_sandbox_setup(const struct cp_adapt_fds *fds, uint32_t sid,

@@ -38,6 +38,7 @@ struct cp_adapt_fds {
 	int trees;         /* cp_adapt_trees (array of maps) */
 	int sensitive;     /* cp_adapt_sensitive */
 	int rb;            /* cp_adapt_rb */
+	int obs_root;      /* cp_obs_root */
 };
 
 /* Look the maps up by name in a loaded object.  0 or -ENOENT. */
@@ -57,6 +58,14 @@ struct cp_adapt_cfg {
  * Must run before the sandbox executes anything. */
 int cp_adapt_sandbox_setup(const struct cp_adapt_fds *fds, uint32_t sid,
 			   const struct cp_adapt_cfg *cfg);
+/* The scope root of the host-wide observers (struct cp_scope_root): the
+ * parent of the sandbox cgroup `cg_path`, below the cgroup v2 mount
+ * `cg2root`.  0 or -errno (-EINVAL: the parent is the hierarchy's root,
+ * which would filter nothing). */
+int cp_adapt_scope_root(const char *cg2root, const char *cg_path, struct cp_scope_root *out);
+/* Store it in cp_obs_root.  0 or -errno. */
+int cp_adapt_set_scope_root(const struct cp_adapt_fds *fds, const struct cp_scope_root *root);
+
 /* Remove the sandbox's tree and state.  Safe to repeat. */
 void cp_adapt_sandbox_teardown(const struct cp_adapt_fds *fds, uint32_t sid);
 

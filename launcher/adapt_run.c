@@ -105,8 +105,9 @@ static int fds_of(const struct cp_bpf *b, struct cp_adapt_fds *f)
 	f->trees = cp_bpf_map_fd(b, "cp_adapt_trees");
 	f->sensitive = cp_bpf_map_fd(b, "cp_adapt_sensitive");
 	f->rb = cp_bpf_map_fd(b, "cp_adapt_rb");
-	return (f->sandboxes < 0 || f->state < 0 || f->trees < 0 || f->sensitive < 0 || f->rb < 0) ?
-	       -ENOENT : 0;
+	f->obs_root = cp_bpf_map_fd(b, "cp_obs_root");
+	return (f->sandboxes < 0 || f->state < 0 || f->trees < 0 || f->sensitive < 0 || f->rb < 0 ||
+		f->obs_root < 0) ? -ENOENT : 0;
 }
 
 void cr_adapt_layer_attach(struct cp_run *r)
@@ -182,6 +183,22 @@ void cr_adapt_layer_attach(struct cp_run *r)
 		for (size_t i = 0; i < p->adapt.nlevels; i++)
 			if (p->adapt.levels[i].level == lvl)
 				forbid[lvl] |= p->adapt.levels[i].forbid;
+	}
+	/* the host-wide observers turn tasks outside <cgroup2>/compart away
+	 * before their hash lookup; every launch (re)states the root, the
+	 * same for all of root's sandboxes */
+	{
+		struct cp_scope_root root;
+
+		/* none found: no filter at all rather than a stale one, which
+		 * would hide this sandbox from its observers */
+		if (cp_adapt_scope_root(cr_cgroup2_root(), r->cgroup_path, &root) < 0)
+			memset(&root, 0, sizeof(root));
+		rc = cp_adapt_set_scope_root(&so.fds, &root);
+		if (rc < 0) {
+			snprintf(why, sizeof(why), "setting the observers' scope: %s", strerror(-rc));
+			goto unavailable;
+		}
 	}
 	so.sandbox_id = cp_bpf_sandbox_id(b);
 	so.cgroup_fd = r->cgroup_fd;

@@ -5,9 +5,13 @@
  *
  *  1. Per-operation cost for a process OUTSIDE every sandbox while a
  *     sandbox is being observed: getppid, openat+close, mmap+munmap,
- *     fork+wait, and 4 KiB appends (a newly dirtied page each), with the
- *     observers attached vs detached, interleaved round by round (CPU
- *     time of the measuring thread).
+ *     fork+wait, and 4 KiB appends (a newly dirtied page each).  Three
+ *     variants interleaved round by round (CPU time of the measuring
+ *     thread): observers detached; attached without the scope root (every
+ *     outside task pays a hash lookup); attached with it, as compart-run
+ *     runs them (the sandbox's cgroup under a parent, cp_obs_root set).
+ *     Then, deterministic: how many observer runs each operation causes
+ *     (kernel.bpf_stats run counts).
  *  2. Slowdown of a syscall-heavy workload INSIDE an observed sandbox
  *     (find + cat + tar over /usr/include), with the observers and the
  *     model on vs off, interleaved.
@@ -62,6 +66,27 @@ static double median(double *v, int n)
 {
 	qsort(v, (size_t)n, sizeof(*v), cmp_double);
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Sum of run_cnt and run_time_ns over the attached host-wide observers. */
+static void prog_stats(struct bpf_object *obj, uint64_t *cnt, uint64_t *ns)
+{
+	struct bpf_program *p;
+
+	*cnt = *ns = 0;
+	bpf_object__for_each_program(p, obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(p);
+
+		if (fd < 0 || !cp_adapt_is_prog(bpf_program__name(p)))
+			continue;
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		*cnt += info.run_cnt;
+		*ns += info.run_time_ns;
+	}
 }
 
 /* ---- operations measured outside the sandbox ---------------------------- */
@@ -195,7 +220,8 @@ int main(int argc, char **argv)
 	struct cp_adapt_fds fds;
 	struct cp_tree tree = { 0 };
 	struct bpf_program *p;
-	char cgpath[256] = "", tmpdir[] = "/var/tmp/compart-bench.XXXXXX", why[256];
+	char cgpath[256] = "", cgparent[256] = "", tmpdir[] = "/var/tmp/compart-bench.XXXXXX", why[256];
+	struct cp_scope_root scope_root = { 0 }, no_root = { 0 };
 	int cgfd = -1, rc = 1, stats_fd = -1;
 	uint64_t cgid;
 	const uint32_t sid = 1000;
@@ -236,10 +262,21 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	snprintf(scratch_file, sizeof(scratch_file), "%s/pages", tmpdir);
-	snprintf(cgpath, sizeof(cgpath), "%s/compart-bench-%d", root, (int)getpid());
+	/* like compart-run's: the sandbox's cgroup below a parent of its own */
+	snprintf(cgparent, sizeof(cgparent), "%s/compart-bench-%d", root, (int)getpid());
+	snprintf(cgpath, sizeof(cgpath), "%s/sandbox", cgparent);
+	if (mkdir(cgparent, 0755)) {
+		perror(cgparent);
+		cgparent[0] = '\0';
+		goto out;
+	}
 	if (mkdir(cgpath, 0755) || (cgfd = open(cgpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		perror(cgpath);
 		cgpath[0] = '\0';
+		goto out;
+	}
+	if (cp_adapt_scope_root(root, cgpath, &scope_root)) {
+		fprintf(stderr, "scope root of %s: failed\n", cgpath);
 		goto out;
 	}
 	{
@@ -291,33 +328,68 @@ int main(int argc, char **argv)
 		{ "pwrite 4KiB new page", op_write, 20000 },
 		{ "fork+exit+wait", op_fork, 400 },
 	};
-	enum { NOPS = sizeof(ops) / sizeof(ops[0]) };
-	double on[NOPS][101], off[NOPS][101];
+	enum { NOPS = sizeof(ops) / sizeof(ops[0]), NVAR = 3 };
+	static const char *const vname[NVAR] = { "detached", "attached, no scope root",
+						  "attached (as compart-run)" };
+	double t[NVAR][NOPS][101];
 
-	printf("== per-operation CPU time outside every sandbox, observers attached vs not "
-	       "(%d interleaved rounds, medians)\n", rounds);
+	printf("== per-operation CPU time outside every sandbox (%d interleaved rounds, medians; "
+	       "the sandbox is observed throughout)\n", rounds);
 	for (int r = 0; r < rounds; r++) {
-		for (int att = 0; att < 2; att++) {
-			bool attach = (r + att) % 2;   /* alternate which goes first */
-			if (attach) {
+		for (int k = 0; k < NVAR; k++) {
+			int v = (r + k) % NVAR;   /* rotate which variant goes first */
+
+			if (v) {
+				cp_adapt_set_scope_root(&fds, v == 2 ? &scope_root : &no_root);
 				if (cp_adapt_attach_global(skel->obj, &links, why, sizeof(why))) {
 					fprintf(stderr, "%s\n", why);
 					goto out;
 				}
 			}
-			for (int k = 0; k < NOPS; k++)
-				(attach ? on : off)[k][r] = ops[k].fn(ops[k].iters);
-			if (attach) {
+			for (int o = 0; o < NOPS; o++)
+				t[v][o][r] = ops[o].fn(ops[o].iters);
+			if (v) {
 				while (links.n > cg_links)
 					bpf_link__destroy(links.l[--links.n]);
 			}
 		}
 	}
-	for (int k = 0; k < NOPS; k++) {
-		double a = median(on[k], rounds), b = median(off[k], rounds);
+	printf("  %-22s %10s %22s %22s\n", "operation", vname[0], "no scope root (delta)",
+	       "as compart-run (delta)");
+	for (int o = 0; o < NOPS; o++) {
+		double m[NVAR];
 
-		printf("  %-22s off %9.1f ns  on %9.1f ns  delta %+7.1f ns  ratio %.3f\n", ops[k].name,
-		       b, a, a - b, a / b);
+		for (int v = 0; v < NVAR; v++)
+			m[v] = median(t[v][o], rounds);
+		printf("  %-22s %8.1f ns %12.1f (%+6.1f) %12.1f (%+6.1f) ns\n", ops[o].name, m[0],
+		       m[1], m[1] - m[0], m[2], m[2] - m[0]);
+	}
+
+	/* deterministic: observer runs per outside operation */
+	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (stats_fd >= 0) {
+		printf("== observer runs per outside operation (kernel.bpf_stats run counts; "
+		       "stats on, as compart-run)\n");
+		cp_adapt_set_scope_root(&fds, &scope_root);
+		if (cp_adapt_attach_global(skel->obj, &links, why, sizeof(why))) {
+			fprintf(stderr, "%s\n", why);
+			goto out;
+		}
+		for (int o = 0; o < NOPS; o++) {
+			uint64_t cnt0 = 0, cnt1 = 0, ns0 = 0, ns1 = 0;
+			int n = ops[o].iters / 4;
+
+			prog_stats(skel->obj, &cnt0, &ns0);
+			ops[o].fn(n);
+			prog_stats(skel->obj, &cnt1, &ns1);
+			printf("  %-22s %6.2f runs/op, %6.1f ns/run inside the programs\n", ops[o].name,
+			       (double)(cnt1 - cnt0) / n,
+			       cnt1 > cnt0 ? (double)(ns1 - ns0) / (double)(cnt1 - cnt0) : 0.0);
+		}
+		while (links.n > cg_links)
+			bpf_link__destroy(links.l[--links.n]);
+		close(stats_fd);
+		stats_fd = -1;
 	}
 
 	/* ---- 2. inside the sandbox --------------------------------------- */
@@ -366,7 +438,7 @@ int main(int argc, char **argv)
 
 	/* ---- 3. program sizes and kernel-measured run time ---------------- */
 	printf("== adaptive programs after verification (run time: kernel.bpf_stats over "
-	       "parts 1-2%s)\n", stats_fd < 0 ? ", unavailable" : "");
+	       "the run-count pass and part 2%s)\n", stats_fd < 0 ? ", unavailable" : "");
 	bpf_object__for_each_program(p, skel->obj) {
 		struct bpf_prog_info info;
 		__u32 len = sizeof(info);
@@ -397,6 +469,8 @@ out:
 		close(cgfd);
 	if (cgpath[0])
 		rmdir(cgpath);
+	if (cgparent[0])
+		rmdir(cgparent);
 	unlink(scratch_file);
 	rmdir(tmpdir);
 	cp_tree_free(&tree);

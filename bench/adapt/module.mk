@@ -10,7 +10,7 @@ $(ADAPT_BENCH): $(BUILD)/obj/bench/adapt/bench-adapt.o $(BUILD)/obj/launcher/ada
 
 .PHONY: bench-adapt
 bench-adapt: $(ADAPT_BENCH)
-	$(ADAPT_BENCH) --rounds 7 --model $(TOP)/profiles/models/default.tree
+	$(ADAPT_BENCH) --rounds 15 --model $(TOP)/profiles/models/default.tree
 
 ALL += $(ADAPT_BENCH)
 BENCH += bench-adapt

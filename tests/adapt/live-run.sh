@@ -88,6 +88,11 @@ for l in open(sys.argv[1]):
     if e.get("event") == "adapt":
         print(e["bpf_sandbox"]); break' "$work/audit.jsonl" 2>/dev/null)
 "$CTL" status > "$work/status.out" 2>&1
+# the host-wide observers' scope root: the sandboxes' parent cgroup
+for d in /sys/fs/bpf/compart/v*/; do
+	bpftool -j map dump pinned "$d/maps/cp_obs_root" 2>/dev/null
+done > "$work/obs_root.json"
+cgparent=$("$CR" --probe --json | $PY -c 'import json,sys; print(json.load(sys.stdin)["features"]["cgroup-v2"]["detail"])')
 "$CTL" set-level "${sid:-9999}" 0 > "$work/ctl.out" 2>&1
 ctl_rc=$?
 touch "$work/lowered"
@@ -99,6 +104,16 @@ check() { if eval "$2"; then echo "ok   - $1"; else echo "FAIL - $1"; fail=1; fi
 echo "     phase 1: $(cat "$work/phase1" 2>/dev/null)   phase 2: $(cat "$work/phase2" 2>/dev/null)"
 check "compart-run exited 0 (rc=$rc)" '[ $rc = 0 ]'
 check "model tightened after 3 connections" '[ "$(cat "$work/phase1")" = "ok ok ok EPERM EPERM" ]'
+check "observers' scope root is the sandboxes' parent cgroup ($cgparent)" '$PY - "$work/obs_root.json" "$(stat -c %i "$cgparent")" "$cgparent" <<PY
+import json, sys
+want_id, path = int(sys.argv[2]), sys.argv[3]
+dumps = [json.loads(t) for t in open(sys.argv[1]).read().replace("][", "]\\n[").splitlines() if t.strip()]
+vals = [e["formatted"]["value"] for d in dumps for e in d]
+assert vals, "cp_obs_root not pinned"
+v = vals[0]
+level = path.rstrip("/").count("/") - "/sys/fs/cgroup/unified".count("/") if "/unified" in path else path.rstrip("/").count("/") - "/sys/fs/cgroup".count("/")
+assert v["cgroup_id"] == want_id and v["level"] == level, (v, want_id, level)
+PY'
 check "compart-ctl status lists the sandbox at level 1" 'grep -q "^sandbox $sid .*level 1" "$work/status.out"'
 check "compart-ctl set-level lowered it (rc=$ctl_rc)" '[ $ctl_rc = 0 ] && grep -q "level 1 -> 0" "$work/ctl.out"'
 check "after the operator lowered the level, connections work again" '[ "$(cat "$work/phase2")" = "ok ok" ]'
