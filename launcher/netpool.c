@@ -261,7 +261,7 @@ static int make_pool(const char *dir)
 	return 0;
 }
 
-static int loopback_up(void)
+int cr_loopback_up(void)
 {
 	struct ifreq ifr;
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r = 0;
@@ -316,7 +316,7 @@ static int add_one(const char *dir, int dfd, int orig, unsigned want)
 
 	if (unshare(CLONE_NEWNET) < 0)
 		return -errno;
-	r = loopback_up();
+	r = cr_loopback_up();
 	if (!r && flock(dfd, LOCK_EX) < 0)
 		r = -errno;
 	if (!r) {

@@ -48,6 +48,9 @@ int cr_netpool_refill_detached(const char *dir);
  * were unpinned, or -errno. */
 int cr_netpool_flush(const char *dir);
 
+/* Bring up lo in the calling thread's network namespace.  0 or -errno. */
+int cr_loopback_up(void);
+
 /* Pooled namespaces now, and the configured size (0 if none). */
 int cr_netpool_status(const char *dir, unsigned *count, unsigned *size);
 

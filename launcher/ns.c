@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ns.c - inside the new namespaces: user id maps, hostname, loopback.
+ * ns.c - inside the new namespaces: user id maps, hostname, loopback
+ * (brought up with netpool.c's cr_loopback_up, shared with the pool).
  *
  * The sandbox's init writes its own maps.  A process may map exactly its
  * own (outside) uid/gid into a user namespace it created without any
@@ -8,14 +9,12 @@
  * same 1:1 map so file ownership looks the same inside and out.
  */
 #include <fcntl.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "cr.h"
+#include "netpool.h"
 
 void cr_ns_write_maps(const struct cr_plan *pl)
 {
@@ -40,23 +39,6 @@ void cr_ns_write_maps(const struct cr_plan *pl)
 		cr_child_fail(-r, "user namespace: writing gid_map");
 }
 
-static void loopback_up(void)
-{
-	struct ifreq ifr;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		cr_child_fail(errno, "network namespace: socket");
-	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, "lo");
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-		cr_child_fail(errno, "network namespace: SIOCGIFFLAGS lo");
-	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-		cr_child_fail(errno, "network namespace: bringing up lo");
-	close(fd);
-}
-
 void cr_ns_setup_misc(const struct cr_plan *pl)
 {
 	if (pl->ns & CP_NS_UTS) {
@@ -65,6 +47,10 @@ void cr_ns_setup_misc(const struct cr_plan *pl)
 		if (sethostname(h, strlen(h)) < 0)
 			cr_child_fail(errno, "uts namespace: sethostname(%s)", h);
 	}
-	if ((pl->ns & CP_NS_NET) && !pl->net_pooled)
-		loopback_up();
+	if ((pl->ns & CP_NS_NET) && !pl->net_pooled) {
+		int r = cr_loopback_up();
+
+		if (r < 0)
+			cr_child_fail(-r, "network namespace: bringing up lo");
+	}
 }

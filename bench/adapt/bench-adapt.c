@@ -68,21 +68,28 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* Sum of run_cnt and run_time_ns over the attached host-wide observers. */
+/* The kernel's info on a loaded adaptive program: 0, or -1 for any other
+ * program (or one that is not loaded). */
+static int adapt_prog_info(struct bpf_program *p, struct bpf_prog_info *info)
+{
+	__u32 len = sizeof(*info);
+	int fd = bpf_program__fd(p);
+
+	if (fd < 0 || !cp_adapt_is_prog(bpf_program__name(p)))
+		return -1;
+	memset(info, 0, sizeof(*info));
+	return bpf_obj_get_info_by_fd(fd, info, &len) ? -1 : 0;
+}
+
+/* Sum of run_cnt and run_time_ns over the adaptive programs. */
 static void prog_stats(struct bpf_object *obj, uint64_t *cnt, uint64_t *ns)
 {
 	struct bpf_program *p;
+	struct bpf_prog_info info;
 
 	*cnt = *ns = 0;
 	bpf_object__for_each_program(p, obj) {
-		struct bpf_prog_info info;
-		__u32 len = sizeof(info);
-		int fd = bpf_program__fd(p);
-
-		if (fd < 0 || !cp_adapt_is_prog(bpf_program__name(p)))
-			continue;
-		memset(&info, 0, sizeof(info));
-		if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		if (adapt_prog_info(p, &info))
 			continue;
 		*cnt += info.run_cnt;
 		*ns += info.run_time_ns;
@@ -441,13 +448,8 @@ int main(int argc, char **argv)
 	       "the run-count pass and part 2%s)\n", stats_fd < 0 ? ", unavailable" : "");
 	bpf_object__for_each_program(p, skel->obj) {
 		struct bpf_prog_info info;
-		__u32 len = sizeof(info);
-		int fd = bpf_program__fd(p);
 
-		if (fd < 0 || !cp_adapt_is_prog(bpf_program__name(p)))
-			continue;
-		memset(&info, 0, sizeof(info));
-		if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		if (adapt_prog_info(p, &info))
 			continue;
 		printf("  %-22s %5u insns translated, %6u verified, jited %5u B", bpf_program__name(p),
 		       info.xlated_prog_len / 8, info.verified_insns, info.jited_prog_len);

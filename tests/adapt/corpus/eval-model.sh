@@ -18,6 +18,12 @@
 #    what this host enforces can stop harm: without BPF LSM that is
 #    network access (cgroup hooks); exec, write and fork restrictions need
 #    the VM (make check-vm).
+# 4. live benign soak: every benign workload run SOAK_PASSES more times
+#    (default 5) at every held-out repetition, under the model in the
+#    kernel: fresh runs, never recorded or trained on.  With the benign
+#    runs of part 3 these are the denominator of the false-tightening
+#    rate; showing it is below 1% with 95% confidence needs about 370
+#    benign runs without a false tightening.
 # Every rate is printed as k/n with its Wilson 95% interval: with n runs,
 # 0 failures only shows the true rate is below about 3.7/n x 100%.
 set -u
@@ -59,10 +65,8 @@ if [ "$(id -u)" != 0 ]; then
 	exit 0
 fi
 res=$data/live.txt
-# shellcheck disable=SC2086
-"$TOP/tests/adapt/corpus/gen-corpus.sh" live "$model" "$res" $held > "$data/live.log" 2>&1
-/usr/bin/python3 - "$res" <<'PY'
-import math, sys
+cat > "$data/wilson.py" <<'PY'
+import math
 
 def wilson(k, n, z=1.959964):
     if n == 0:
@@ -75,7 +79,13 @@ def wilson(k, n, z=1.959964):
 
 def rate(k, n):
     lo, hi = wilson(k, n)
-    return "%d/%d = %.1f%% (95%% CI %.1f-%.1f%%)" % (k, n, 100.0 * k / max(1, n), lo, hi)
+    return "%d/%d = %.2f%% (95%% CI %.2f-%.2f%%)" % (k, n, 100.0 * k / max(1, n), lo, hi)
+PY
+# shellcheck disable=SC2086
+"$TOP/tests/adapt/corpus/gen-corpus.sh" live "$model" "$res" $held > "$data/live.log" 2>&1
+PYTHONPATH=$data /usr/bin/python3 - "$res" <<'PY'
+import sys
+from wilson import rate
 
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 att = [r for r in rows if r[1] == "attack"]
@@ -95,4 +105,29 @@ if bad:
 ev = sorted(int(r[5]) for r in det if r[5].isdigit())
 if ev:
     print("  events until tightening: median %d, max %d" % (ev[len(ev) // 2], ev[-1]))
+PY
+
+passes=${SOAK_PASSES:-5}
+echo
+echo "== 4. live benign soak: $passes more passes of every benign workload at the held-out repetitions"
+reps=
+for _ in $(seq "$passes"); do reps="$reps $held"; done
+# shellcheck disable=SC2086
+WORKLOADS=benign "$TOP/tests/adapt/corpus/gen-corpus.sh" live "$model" "$data/soak.txt" $reps \
+	> "$data/soak.log" 2>&1
+PYTHONPATH=$data /usr/bin/python3 - "$res" "$data/soak.txt" <<'PY'
+import sys
+from wilson import rate
+live = [l.split() for l in open(sys.argv[1]) if l.strip()]
+soak = [l.split() for l in open(sys.argv[2]) if l.strip()]
+bad = [r for r in soak if r[1] != "benign" or r[3] == "?" or r[-1] != "status=0"]
+fp = lambda rows: [r for r in rows if r[1] == "benign" and r[3] not in ("0", "?")]
+print("  soak runs: %d (%d workloads), runs that did not finish normally: %d"
+      % (len(soak), len({r[0] for r in soak}), len(bad)))
+print("  false tightening, soak: %s" % rate(len(fp(soak)), len(soak)))
+ben = [r for r in live if r[1] == "benign"] + soak
+print("  false tightening, all live benign runs (parts 3+4): %s (target <= 1%%)"
+      % rate(len(fp(ben)), len(ben)))
+if fp(ben):
+    print("  tightened: %s" % ", ".join("%s-%s" % (r[0], r[2]) for r in fp(ben)))
 PY

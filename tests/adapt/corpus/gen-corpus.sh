@@ -13,7 +13,8 @@
 #       tightenings events_at_tightening harm status=EXIT
 #       (a workload is skipped at reps beyond its family's BENIGN_REPS /
 #       ATTACK_REPS, as in the corpus)
-#       (WORKLOADS="a b ..." restricts the workloads, in both modes)
+#       (WORKLOADS="a b ..." restricts the workloads, in both modes;
+#       WORKLOADS=benign or attack: that family only)
 #
 # Needs root (BPF, cgroups); workloads run as nobody in private scratch
 # directories; every peer is on 127.0.0.1; everything is removed at exit.
@@ -61,7 +62,12 @@ http_port=$(cat "$base/http.port")
 
 # shellcheck disable=SC2086  # word splitting: WORKLOADS may span lines
 keep() { local ws; ws=" $(echo $WORKLOADS) "; for w in $1; do case $ws in *" $w "*) printf '%s ' "$w";; esac; done; }
-[ -n "${WORKLOADS:-}" ] && { BENIGN=$(keep "$BENIGN"); ATTACK=$(keep "$ATTACK"); }
+case ${WORKLOADS:-} in
+benign) ATTACK= ;;
+attack) BENIGN= ;;
+"") ;;
+*) BENIGN=$(keep "$BENIGN"); ATTACK=$(keep "$ATTACK") ;;
+esac
 
 label_of() { case " $ATTACK " in *" $1 "*) echo attack;; *) echo benign;; esac; }
 # the workloads recorded at repetition $1 (benign and attacks have their own counts)
