@@ -217,6 +217,10 @@ const struct cp_groups *cp_ctx_groups(struct cp_ctx *c, struct cp_loc loc)
 		return NULL;
 	}
 	rc = cp_diag_add_source(c->d, path, text, len);
+	/* the groups a rule names are part of the policy: a changed groups
+	 * file must change the policy hash the audit log reports */
+	if (!rc)
+		rc = cp_sha256_update(c->sha, text, len);
 	if (!rc)
 		rc = cp_groups_parse(path, text, len, c->d, &c->groups);
 	c->groups_rc = rc;

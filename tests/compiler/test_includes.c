@@ -4,6 +4,7 @@
  * depth limit, diamonds, the file list and the policy hash.
  */
 #include <openssl/evp.h>
+#include <unistd.h>
 
 #include "tc.h"
 
@@ -240,6 +241,69 @@ static void test_diamond_and_hash(void **state)
 	cp_policy_free(p);
 }
 
+/* The syscall groups a rule names are part of the policy, and of its hash:
+ * profile bytes, then the groups file at the point a group is first named.
+ * A profile naming no group never reads it. */
+static int load_with_groups(const char *text, const char *groups, struct cp_policy **p)
+{
+	const char *search[] = { tc_tmpdir(), NULL };
+	struct cp_load_opts o = { .search_path = search, .groups_file = groups,
+				  .home = "/home/u", .cwd = "/work/proj", .tmpdir = "/tmp" };
+	struct cp_diag d;
+	int rc;
+
+	cp_diag_init(&d, NULL);
+	rc = cp_profile_load_buf("grp.profile", text, strlen(text), &o, &d, p);
+	cp_diag_fini(&d);
+	return rc;
+}
+
+static void sha256_2(const char *a, const char *b, uint8_t out[32])
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned int wl;
+
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	EVP_DigestUpdate(ctx, a, strlen(a));
+	if (b)
+		EVP_DigestUpdate(ctx, b, strlen(b));
+	EVP_DigestFinal_ex(ctx, out, &wl);
+	EVP_MD_CTX_free(ctx);
+}
+
+static void test_groups_in_hash(void **state)
+{
+	struct cp_policy *p;
+	const char *g1 = "@mini  a test group\n\tread write\n";
+	const char *g2 = "@mini  a test group\n\tread write close\n";
+	const char *uses = "syscalls {\n  default errno(EPERM)\n  allow @mini\n}\n";
+	const char *plain = "syscalls {\n  default errno(EPERM)\n  allow read\n}\n";
+	const char *groups = tc_write("hash-test.groups", g1);
+	uint8_t want[32], first[32];
+
+	(void)state;
+	assert_int_equal(load_with_groups(uses, groups, &p), 0);
+	sha256_2(uses, g1, want);
+	assert_memory_equal(p->hash, want, 32);
+	memcpy(first, p->hash, 32);
+	cp_policy_free(p);
+
+	/* a changed group: a different policy, a different hash */
+	tc_write("hash-test.groups", g2);
+	assert_int_equal(load_with_groups(uses, groups, &p), 0);
+	assert_memory_not_equal(p->hash, first, 32);
+	sha256_2(uses, g2, want);
+	assert_memory_equal(p->hash, want, 32);
+	cp_policy_free(p);
+
+	/* no group named: the groups file is not read, not hashed */
+	assert_int_equal(load_with_groups(plain, groups, &p), 0);
+	sha256_2(plain, NULL, want);
+	assert_memory_equal(p->hash, want, 32);
+	cp_policy_free(p);
+	assert_int_equal(unlink(groups), 0);
+}
+
 static void test_name_lookup(void **state)
 {
 	struct cp_policy *p;
@@ -288,6 +352,7 @@ int main(void)
 		cmocka_unit_test(test_include_count),
 		cmocka_unit_test(test_include_variable),
 		cmocka_unit_test(test_diamond_and_hash),
+		cmocka_unit_test(test_groups_in_hash),
 		cmocka_unit_test(test_name_lookup),
 	};
 
