@@ -82,6 +82,8 @@ void cr_rlimits_apply(const struct cr_plan *pl)
 		const struct cp_rlimit *rl = &p->rlimits[i];
 		struct rlimit cur, want;
 
+		if (cp_is_cglimit(rl->resource))
+			continue;   /* in the cgroup (cglimits.c) */
 		if (getrlimit(rl->resource, &cur) < 0)
 			cr_child_fail(errno, "%s:%u:%u: error: rlimit %d", rl->loc.file ? rl->loc.file : "<profile>",
 				      rl->loc.line, rl->loc.col, rl->resource);

@@ -89,7 +89,7 @@ int cr_cgroup_parent(char *parent, size_t plen, char *why, size_t n)
  * command died with it (PDEATHSIG), so the leaf is empty.  Leaves named
  * after a supervisor that no longer exists are removed by the next run
  * (rmdir refuses a populated one, so a live sandbox is never touched). */
-static void collect_stale(const char *parent)
+void cr_cgroup_collect_stale(const char *parent)
 {
 	DIR *d = opendir(parent);
 	struct dirent *e;
@@ -127,7 +127,7 @@ int cr_cgroup_create(struct cp_run *r, char *why, size_t n)
 		snprintf(why, n, "mkdir %s: %s", parent, strerror(-e));
 		return e;
 	}
-	collect_stale(parent);
+	cr_cgroup_collect_stale(parent);
 	if ((size_t)snprintf(r->cgroup_path, sizeof(r->cgroup_path), "%s/%s", parent, r->id) >=
 	    sizeof(r->cgroup_path)) {
 		snprintf(why, n, "cgroup path too long");

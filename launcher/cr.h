@@ -108,6 +108,16 @@ int cr_cgroup_parent(char *parent, size_t plen, char *why, size_t n);
 /* cgroup v2 leaf: 0, or -errno with *why filled. */
 int cr_cgroup_create(struct cp_run *r, char *why, size_t n);
 void cr_cgroup_remove(struct cp_run *r);
+/* Remove the leaves under parent (v2 or v1) named after supervisors that
+ * no longer exist (killed with SIGKILL); a populated one is never removed. */
+void cr_cgroup_collect_stale(const char *parent);
+/* The profile's cgroup limits, in the v2 leaf or v1 leaves (cglimits.c):
+ * 0, or -errno with *why.  Call after cr_cgroup_create. */
+int cr_cglimits_apply(struct cp_run *r, char *why, size_t n);
+/* Move the calling process into the v1 leaves (to) or back to its own
+ * cgroups; clone in between.  0 or -errno. */
+int cr_cglimits_enter(struct cp_run *r, bool to);
+void cr_cglimits_remove(struct cp_run *r);
 /* The mounted cgroup v2 hierarchy ("/sys/fs/cgroup/unified" in hybrid). */
 const char *cr_cgroup2_root(void);
 

@@ -31,12 +31,20 @@ static bool has_rules(const struct cp_policy *p, enum cp_layer l)
 		return (p->net.present && p->net.nrules > 0) || (p->dev.present && p->dev.nrules > 0);
 	case CP_LAYER_CGROUP:
 		return has_rules(p, CP_LAYER_BPF_LSM) || has_rules(p, CP_LAYER_CGROUP_BPF) ||
-		       p->adapt.present;
+		       p->adapt.present || cp_has_cglimits(p);
 	case CP_LAYER_ADAPT:
 		return p->adapt.present;
 	case CP_LAYER__COUNT:
 		break;
 	}
+	return false;
+}
+
+bool cp_has_cglimits(const struct cp_policy *p)
+{
+	for (size_t i = 0; i < p->nrlimits; i++)
+		if (cp_is_cglimit(p->rlimits[i].resource))
+			return true;
 	return false;
 }
 
@@ -67,10 +75,10 @@ bool cp_layer_required(const struct cp_policy *p, enum cp_layer l)
 		return true;
 	if (p->layers[l] != CP_REQ_AUTO)
 		return false;
-	/* the cgroup itself is never what fails a run: the layers that need
-	 * it fail, naming themselves */
+	/* the cgroup itself fails a run only when the profile sets limits in
+	 * it; otherwise the layers that need it fail, naming themselves */
 	if (l == CP_LAYER_CGROUP)
-		return false;
+		return cp_has_cglimits(p);
 	return has_rules(p, l);
 }
 

@@ -76,6 +76,10 @@ void cp_run_cleanup(struct cp_run *r)
 	cp_bpf_layer_detach(r);
 	/* layer: adapt detach */
 	cr_cgroup_remove(r);
+	/* the supervisor may still be in its v1 leaves (a failure between
+	 * the two moves around clone): out first, then remove them */
+	(void)cr_cglimits_enter(r, false);
+	cr_cglimits_remove(r);
 }
 
 struct cp_policy *cr_load_profile(const struct cp_run_opts *o)
@@ -360,8 +364,9 @@ static void report_layers(struct cp_run *r, const struct cr_plan *pl)
 				 "turned off by the profile (tty filter still installed)" :
 				 "profile has no syscalls section (tty filter still installed)");
 	if (r->cgroup_fd >= 0)
-		cp_layer_applied(r, CP_LAYER_CGROUP, "%s, id %llu", r->cgroup_path,
-				 (unsigned long long)r->cgroup_id);
+		cp_layer_applied(r, CP_LAYER_CGROUP, "%s, id %llu%s%s", r->cgroup_path,
+				 (unsigned long long)r->cgroup_id, r->cglimit_desc[0] ? "; " : "",
+				 r->cglimit_desc);
 }
 
 /* Layers applied by the supervisor-side engineers' code: whatever is still
@@ -550,6 +555,10 @@ int cr_run_main(const struct cp_run_opts *o)
 		e = cr_cgroup_create(r, why, sizeof(why));
 		/* nothing needs it (an unprivileged caller without a delegated
 		 * cgroup): say so in the audit log only */
+		/* the profile's limits, or no cgroup at all: a run is never
+		 * reported limited when it is not */
+		if (e == 0 && cp_has_cglimits(r->policy) && (e = cr_cglimits_apply(r, why, sizeof(why))) < 0)
+			cr_cgroup_remove(r);
 		if (e < 0 && r->policy->layers[CP_LAYER_CGROUP] == CP_REQ_AUTO &&
 		    !cp_layer_has_rules(r->policy, CP_LAYER_CGROUP))
 			cp_layer_skipped(r, CP_LAYER_CGROUP, why);
@@ -597,7 +606,12 @@ int cr_run_main(const struct cp_run_opts *o)
 	fflush(NULL);
 
 	pool_fd = netpool_enter(r, &pl, &host_net);
+	/* v1 limits: the child inherits the supervisor's v1 cgroups */
+	if ((e = cr_cglimits_enter(r, true)) < 0)
+		die("entering the sandbox's v1 cgroups: %s", strerror(-e));
 	do_clone(r, &pl);
+	if ((e = cr_cglimits_enter(r, false)) < 0)
+		die("leaving the sandbox's v1 cgroups: %s", strerror(-e));
 	if (pool_fd >= 0)
 		netpool_leave(pool_fd, host_net);
 	close(rep_pipe[1]);

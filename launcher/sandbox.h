@@ -98,6 +98,8 @@ enum cp_layer_state {
 
 #define CP_RUN_LOG_ONLY (1u << 0)
 
+#define CR_CGLIMIT_CTLS 2
+
 struct cp_run {
 	const struct cp_run_opts *opts;
 	struct cp_policy *policy;
@@ -110,6 +112,14 @@ struct cp_run {
 	char cgroup_path[PATH_MAX];
 	int cgroup_fd;
 	uint64_t cgroup_id;
+	/* cgroup limits (cglimits.c), per controller (memory, pids): the v1
+	 * leaf where v2 lacks the controller ("" = none), that hierarchy's
+	 * mount point and the supervisor's own cgroup in it; a description
+	 * for the audit log */
+	char cglimit_v1[CR_CGLIMIT_CTLS][PATH_MAX];
+	char cglimit_mnt[CR_CGLIMIT_CTLS][PATH_MAX];
+	char cglimit_home[CR_CGLIMIT_CTLS][PATH_MAX];
+	char cglimit_desc[160];
 
 	pid_t child_pid;               /* the sandbox's init, host pid */
 	int child_pidfd;
@@ -125,6 +135,8 @@ struct cp_run {
 bool cp_layer_wanted(const struct cp_policy *p, enum cp_layer l);
 /* Does the profile have rules only this layer enforces (what `auto` means)? */
 bool cp_layer_has_rules(const struct cp_policy *p, enum cp_layer l);
+/* The profile sets cgroup limits (memory, pids). */
+bool cp_has_cglimits(const struct cp_policy *p);
 /* Must the run fail if the layer cannot be applied? */
 bool cp_layer_required(const struct cp_policy *p, enum cp_layer l);
 

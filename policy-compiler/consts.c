@@ -14,6 +14,7 @@
 
 #include "cp_consts.h"
 #include "consts.h"
+#include "ir.h"
 
 struct cp_const {
 	const char *name;
@@ -246,6 +247,7 @@ static const struct { const char *name; int res; } rlimits[] = {
 	{ "rss", RLIMIT_RSS }, { "rtprio", RLIMIT_RTPRIO },
 	{ "rttime", RLIMIT_RTTIME }, { "sigpending", RLIMIT_SIGPENDING },
 	{ "stack", RLIMIT_STACK },
+	{ "memory", CP_CGLIMIT_MEMORY }, { "pids", CP_CGLIMIT_PIDS },
 };
 
 int cp_rlimit_lookup(const char *name)

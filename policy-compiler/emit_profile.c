@@ -301,7 +301,9 @@ int cp_emit_profile(const struct cp_policy *p, FILE *out)
 			if (!n)
 				return -EINVAL;
 			fprintf(out, "\t%s ", n);
-			if (r->soft == UINT64_MAX)
+			if (r->resource == CP_CGLIMIT_PIDS)
+				;   /* one value: pids.max */
+			else if (r->soft == UINT64_MAX)
 				fputs("unlimited ", out);
 			else
 				fprintf(out, "%llu ", (unsigned long long)r->soft);

@@ -249,8 +249,16 @@ struct cp_devices {
 
 /* ---- capabilities and limits ----------------------------------------- */
 
+/* Cgroup limits share the rlimits list (the same syntax, override and
+ * merge rules) with resource numbers past every RLIMIT_*.  The launcher
+ * writes them to the sandbox's cgroup (v2, or the controller's v1
+ * hierarchy on hybrid hosts); setrlimit never sees them. */
+#define CP_CGLIMIT_MEMORY 1000   /* soft: memory.high, hard: memory.max (bytes) */
+#define CP_CGLIMIT_PIDS   1001   /* pids.max (soft == hard) */
+#define cp_is_cglimit(res) ((res) >= CP_CGLIMIT_MEMORY)
+
 struct cp_rlimit {
-	int resource;        /* RLIMIT_* */
+	int resource;        /* RLIMIT_* or CP_CGLIMIT_* */
 	uint64_t soft;       /* UINT64_MAX = unlimited */
 	uint64_t hard;
 	struct cp_loc loc;

@@ -426,11 +426,12 @@ int cp_sema_limits(struct cp_ctx *c, const struct ast_section *s, struct cp_frag
 		if (kw->kind != AI_WORD || (res = cp_rlimit_lookup(kw->text)) < 0) {
 			static const char *const kws[] = { "as", "core", "cpu", "data", "fsize", "locks",
 				"memlock", "msgqueue", "nice", "nofile", "nproc", "rss", "rtprio", "rttime",
-				"sigpending", "stack", NULL };
+				"sigpending", "stack", "memory", "pids", NULL };
 			char hint[80];
 
 			cp_item_error(c, kw, "unknown resource limit '%s' (as, core, cpu, data, fsize, locks, "
-				      "memlock, msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack)%s",
+				      "memlock, msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack; "
+				      "cgroup: memory, pids)%s",
 				      kw->text, cp_hint(hint, sizeof(hint), kw->text, kws));
 			err = -EINVAL;
 			continue;
@@ -452,6 +453,16 @@ int cp_sema_limits(struct cp_ctx *c, const struct ast_section *s, struct cp_frag
 		}
 		if (r.soft > r.hard) {
 			cp_item_error(c, &st->items[1], "soft limit is above the hard limit");
+			err = -EINVAL;
+			continue;
+		}
+		if (res == CP_CGLIMIT_PIDS && st->nitems == 3) {
+			cp_item_error(c, &st->items[2], "'pids' takes one value (pids.max has no soft limit)");
+			err = -EINVAL;
+			continue;
+		}
+		if (res == CP_CGLIMIT_PIDS && r.hard != UINT64_MAX && (r.hard == 0 || r.hard > INT32_MAX)) {
+			cp_item_error(c, &st->items[1], "pids must be 1..%d or 'unlimited'", INT32_MAX);
 			err = -EINVAL;
 			continue;
 		}

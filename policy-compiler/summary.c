@@ -332,6 +332,15 @@ int cp_emit_summary(const struct cp_policy *p, FILE *out)
 			const char *n = cp_rlimit_name(r->resource);
 
 			fprintf(out, "  %-10s ", n ? n : "?");
+			if (r->resource == CP_CGLIMIT_PIDS) {
+				if (r->hard == UINT64_MAX)
+					fprintf(out, "unlimited (cgroup pids.max)\n");
+				else
+					fprintf(out, "%llu (cgroup pids.max)\n", (unsigned long long)r->hard);
+				continue;
+			}
+			if (r->resource == CP_CGLIMIT_MEMORY)
+				fprintf(out, "(cgroup memory.high / memory.max) ");
 			if (r->soft == UINT64_MAX)
 				fprintf(out, "unlimited");
 			else

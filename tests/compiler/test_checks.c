@@ -93,6 +93,11 @@ static const struct bad bad[] = {
 	{ "bad rlimit value", "limits {\n  nofile lots\n}\n", "expected a number", 2, 10 },
 	{ "soft above hard", "limits {\n  nofile 10 5\n}\n", "soft limit is above the hard limit", 2, 10 },
 	{ "rlimit twice", "limits {\n  nofile 10\n  nofile 20\n}\n", "limit 'nofile' given twice", 3, 3 },
+	{ "pids two values", "limits {\n  pids 10 20\n}\n", "'pids' takes one value", 2, 11 },
+	{ "pids zero", "limits {\n  pids 0\n}\n", "pids must be 1..", 2, 8 },
+	{ "memory soft above hard", "limits {\n  memory 2G 1G\n}\n", "soft limit is above the hard limit", 2, 10 },
+	{ "cgroup limit twice", "limits {\n  memory 1G\n  memory 2G\n}\n", "limit 'memory' given twice", 3, 3 },
+	{ "cgroup limit typo", "limits {\n  memroy 1G\n}\n", "did you mean 'memory'", 2, 3 },
 	{ "size overflow", "limits {\n  fsize 99999999999999999T\n}\n", "expected a number", 2, 9 },
 	/* network */
 	{ "bad cidr", "network {\n  allow connect tcp 10.0.0.1/33\n}\n", "bad prefix length", 2, 21 },

@@ -35,5 +35,5 @@ TL_UNIT := $(TL_BIN)/test_plan $(TL_BIN)/test_audit $(TL_BIN)/test_options
 ALL += $(TL_BIN)/cr-probe $(TL_UNIT)
 CHECK_SUITES += $(foreach t,$(TL_UNIT),launcher-$(subst test_,,$(notdir $(t)))=$(t))
 CHECK_SAN_SUITES += $(foreach t,$(TL_UNIT),launcher-$(subst test_,,$(notdir $(t)))=$(t))
-CHECK_SUITES += launcher-integration=$(TL_DIR)/integration.sh launcher-netpool=$(TL_DIR)/netpool.sh
+CHECK_SUITES += launcher-integration=$(TL_DIR)/integration.sh launcher-netpool=$(TL_DIR)/netpool.sh launcher-limits=$(TL_DIR)/limits.sh
 CHECK_SAN_SUITES += launcher-integration=$(TL_DIR)/integration.sh
