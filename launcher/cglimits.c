@@ -279,17 +279,20 @@ int cr_cglimits_apply(struct cp_run *r, char *why, size_t n)
 /* Move the calling process into each v1 leaf (to = true) or back. */
 int cr_cglimits_enter(struct cp_run *r, bool to)
 {
-	char pid[24], dir[PATH_MAX + PATH_MAX];
-	int e;
+	char pid[24], dir[2 * PATH_MAX + 32];
+	int e, len;
 
 	snprintf(pid, sizeof(pid), "%d", (int)getpid());
 	for (size_t k = 0; k < CR_CGLIMIT_CTLS; k++) {
 		if (!r->cglimit_v1[k][0])
 			continue;
 		if (to)
-			snprintf(dir, sizeof(dir), "%s/cgroup.procs", r->cglimit_v1[k]);
+			len = snprintf(dir, sizeof(dir), "%s/cgroup.procs", r->cglimit_v1[k]);
 		else
-			snprintf(dir, sizeof(dir), "%s%s/cgroup.procs", r->cglimit_mnt[k], r->cglimit_home[k]);
+			len = snprintf(dir, sizeof(dir), "%s%s/cgroup.procs", r->cglimit_mnt[k],
+				       r->cglimit_home[k]);
+		if (len < 0 || (size_t)len >= sizeof(dir))
+			return -ENAMETOOLONG;
 		e = cr_write_file_at(AT_FDCWD, dir, pid);
 		if (e < 0)
 			return e;
