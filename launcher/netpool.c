@@ -250,8 +250,8 @@ static int make_pool(const char *dir)
 	}
 	/* its own mount, private: pins made in it do not propagate to the
 	 * mount namespaces that are peers or slaves of the host's */
-	if (mount(dir, dir, NULL, MS_BIND, NULL) < 0 ||
-	    mount(NULL, dir, NULL, MS_PRIVATE, NULL) < 0) {
+	if (mount(dir, dir, "none", MS_BIND, NULL) < 0 ||
+	    mount("none", dir, "none", MS_PRIVATE, NULL) < 0) {
 		int e = -errno;
 
 		(void)umount2(dir, MNT_DETACH);
@@ -295,7 +295,7 @@ static int pin_current(const char *dir, int dfd)
 	if (fd < 0)
 		return -errno;
 	close(fd);
-	if (mount("/proc/thread-self/ns/net", path, NULL, MS_BIND, NULL) < 0) {
+	if (mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) < 0) {
 		int e = -errno;
 
 		(void)unlinkat(dfd, name, 0);

@@ -96,6 +96,22 @@ expect "memory 48M 64M + pids 32: runs" "$out" "0"
 grep -q 'memory.max 67108864 (v[12]), pids.max 32 (v[12])' "$W/b.log" && ok "audit log: both limits" ||
 	bad "audit log: both limits" "$(grep '"cgroup"' "$W/b.log")"
 
+# ---- valgrind: a launch that applies limits (v1 moves included) is clean
+if [ "${SAN:-0}" != 1 ] && command -v valgrind >/dev/null; then
+	sed -e "s|^\tcore 0\$|\tcore 0\n\tmemory 64M\n\tpids 20|" "$PROFILES/valgrind.profile" > "$W/vg.profile"
+	"$RUN" --cache-dir "$W/cache" --profile "$W/vg.profile" -D "SCRATCH=$W/scratch" \
+		-D "PROBEDIR=$BUILD/tests/launcher" -- /bin/true >/dev/null 2>&1   # fills the filter cache
+	out=$(valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite \
+		"$RUN" --cache-dir "$W/cache" --audit-log "$W/vg.log" --profile "$W/vg.profile" \
+		-D "SCRATCH=$W/scratch" -D "PROBEDIR=$BUILD/tests/launcher" -- /bin/echo inside 2>&1)
+	rc=$?
+	if [ $rc = 0 ] && echo "$out" | grep -q '^inside$' && grep -q 'pids.max 20' "$W/vg.log"; then
+		ok "valgrind-clean launch with limits"
+	else
+		bad "valgrind-clean launch with limits" "rc=$rc" "$out"
+	fi
+fi
+
 # ---- nothing left behind
 sleep 0.2
 expect "no sandbox cgroup left (v2 or v1)" "$(comm -13 <(echo "$before") <(leaves))" ""

@@ -137,6 +137,16 @@ expect "untrusted pool: launch runs" $? 0
 chmod 700 "$W/bad"
 COMPART_NETNS_POOL=$W/bad "$CTL" netns-pool flush >/dev/null
 
+# ---- valgrind: compart-ctl's pool commands are clean
+if [ "${SAN:-0}" != 1 ] && command -v valgrind >/dev/null; then
+	vg() { valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite "$@"; }
+	COMPART_NETNS_POOL=$W/vg vg "$CTL" netns-pool fill 1 >"$W/vg.out" 2>&1 &&
+	COMPART_NETNS_POOL=$W/vg vg "$CTL" netns-pool status >>"$W/vg.out" 2>&1 &&
+	COMPART_NETNS_POOL=$W/vg vg "$CTL" netns-pool flush >>"$W/vg.out" 2>&1 &&
+		ok "valgrind-clean netns-pool fill, status, flush" ||
+		bad "valgrind-clean netns-pool fill, status, flush" "$(cat "$W/vg.out")"
+fi
+
 # ---- flush
 out=$("$CTL" netns-pool flush)
 expect "flush" "$out" "$POOL: 2 network namespaces unpinned, pool removed"
