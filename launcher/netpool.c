@@ -5,19 +5,24 @@
  * Layout of the pool directory (root:root 0700, its own private bind
  * mount so that the pins never propagate into other mount namespaces):
  *
- *     size            the number of namespaces to keep ready
- *     ns-XXXXXXXX     an nsfs bind mount: one network namespace, lo up
+ *     size                 the number of namespaces to keep ready
+ *     ns-XXXXXXXX          an nsfs bind mount: one network namespace, lo up
+ *     ns-XXXXXXXX.claimed  that namespace is taken: no claim returns it again
  *
  * Claiming takes the directory's flock without blocking (a busy pool makes
- * the launch fall back to CLONE_NEWNET rather than wait), checks that the
- * pin is a network namespace owned by the caller's user namespace, and
- * unpins it before returning it: once claimed, nobody can open it again.
- * Filling creates the namespace without the lock and takes it only to
- * count and pin, so a fill never holds claims up for long.
+ * the launch fall back to CLONE_NEWNET rather than wait), picks a pin
+ * without a claim mark, checks that it is a network namespace owned by the
+ * caller's user namespace, and marks it claimed (O_EXCL) before the lock
+ * is dropped: exactly one launch ever gets it.  Unmounting the pin costs an
+ * RCU grace period, so that is left to the refill helper, off the launch
+ * path.  Filling first unpins claimed namespaces, then creates new ones
+ * without the lock and takes it only to count and pin, so a fill never
+ * holds claims up for long.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/magic.h>
 #include <linux/nsfs.h>
 #include <net/if.h>
@@ -65,19 +70,34 @@ static int open_pool(const char *dir)
 	return fd;
 }
 
+#define CLAIM_SUFFIX ".claimed"
+
+/* "ns-XXXXXXXX" (claim marks have a suffix: they are not pins) */
 static bool is_pin_name(const char *n)
 {
-	return strncmp(n, PIN_PREFIX, sizeof(PIN_PREFIX) - 1) == 0;
+	return strncmp(n, PIN_PREFIX, sizeof(PIN_PREFIX) - 1) == 0 && !strchr(n, '.');
 }
 
-/* Remove one pin (a mount, or a bare file left by an interrupted fill). */
+static bool is_claimed(int dfd, const char *name)
+{
+	char mark[NAME_MAX + 1];
+
+	if ((size_t)snprintf(mark, sizeof(mark), "%s" CLAIM_SUFFIX, name) >= sizeof(mark))
+		return true;
+	return faccessat(dfd, mark, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* Remove one pin (a mount, or a bare file left by an interrupted fill)
+ * and its claim mark. */
 static void unpin(int dfd, const char *dir, const char *name)
 {
-	char path[4096];
+	char path[4096], mark[NAME_MAX + 1];
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) < sizeof(path))
 		(void)umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW);
 	(void)unlinkat(dfd, name, 0);
+	if ((size_t)snprintf(mark, sizeof(mark), "%s" CLAIM_SUFFIX, name) < sizeof(mark))
+		(void)unlinkat(dfd, mark, 0);
 }
 
 /* fd is a network namespace owned by the caller's user namespace. */
@@ -134,14 +154,22 @@ static int for_each_pin(int dfd, int (*fn)(int dfd, const char *name, void *ctx)
 struct claim_ctx {
 	const char *dir;
 	int fd;
+	unsigned left;     /* unclaimed pins after ours */
 };
 
 static int claim_one(int dfd, const char *name, void *ctx)
 {
 	struct claim_ctx *c = ctx;
-	int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	char path[4096];
+	char mark[NAME_MAX + 1];
+	int fd, m;
 
+	if (is_claimed(dfd, name))
+		return 0;
+	if (c->fd >= 0) {        /* ours is taken: count what is left */
+		c->left++;
+		return 0;
+	}
+	fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return 0;
 	if (check_netns(fd) < 0) {
@@ -149,22 +177,26 @@ static int claim_one(int dfd, const char *name, void *ctx)
 		unpin(dfd, c->dir, name);  /* not a usable pin: drop it */
 		return 0;
 	}
-	/* unpinned before it is used: no later claim can find it */
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", c->dir, name) >= sizeof(path) ||
-	    umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0) {
+	/* marked before the lock is dropped: no later claim can take it */
+	if ((size_t)snprintf(mark, sizeof(mark), "%s" CLAIM_SUFFIX, name) >= sizeof(mark) ||
+	    (m = openat(dfd, mark, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
 		close(fd);
 		return -EIO;
 	}
-	(void)unlinkat(dfd, name, 0);
+	close(m);
 	c->fd = fd;
-	return 1;
+	return 0;
 }
 
-int cr_netpool_claim(const char *dir)
+static int read_size(int dfd, unsigned *size);
+
+int cr_netpool_claim(const char *dir, bool *refill)
 {
 	struct claim_ctx c = { .dir = dir, .fd = -1 };
+	unsigned size = 0;
 	int dfd, r;
 
+	*refill = false;
 	if (geteuid() != 0)
 		return -EPERM;
 	dfd = open_pool(dir);
@@ -176,17 +208,36 @@ int cr_netpool_claim(const char *dir)
 		return r;
 	}
 	r = for_each_pin(dfd, claim_one, &c);
+	/* refills are batched: one when the pool is down to half its size */
+	if (r >= 0 && read_size(dfd, &size) == 0)
+		*refill = c.left * 2 < size;
 	close(dfd);                        /* drops the lock */
-	if (r < 0)
+	if (r < 0) {
+		if (c.fd >= 0)
+			close(c.fd);
 		return r;
+	}
 	return c.fd >= 0 ? c.fd : -ENODATA;
 }
 
+/* Counts the pins not claimed yet (the namespaces still to hand out). */
 static int count_one(int dfd, const char *name, void *ctx)
 {
-	(void)dfd;
-	(void)name;
-	(*(unsigned *)ctx)++;
+	if (!is_claimed(dfd, name))
+		(*(unsigned *)ctx)++;
+	return 0;
+}
+
+struct reap_ctx {
+	const char *dir;
+};
+
+static int reap_one(int dfd, const char *name, void *ctx)
+{
+	struct reap_ctx *c = ctx;
+
+	if (is_claimed(dfd, name))
+		unpin(dfd, c->dir, name);
 	return 0;
 }
 
@@ -352,6 +403,14 @@ int cr_netpool_fill(const char *dir, unsigned size)
 		r = read_size(dfd, &want);
 	if (r < 0)
 		goto out;
+	/* unpin the namespaces claimed since the last fill (their sandboxes
+	 * hold them now); the claims' lock is held only for this */
+	if (flock(dfd, LOCK_EX) == 0) {
+		struct reap_ctx rc = { .dir = dir };
+
+		(void)for_each_pin(dfd, reap_one, &rc);
+		(void)flock(dfd, LOCK_UN);
+	}
 	orig = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (orig < 0) {
 		r = -errno;

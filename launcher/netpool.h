@@ -30,9 +30,11 @@ const char *cr_netpool_dir(void);
 
 /* Claim one namespace: an fd of a network namespace owned by the caller's
  * user namespace, with lo up, that no other sandbox has or will get.
- * -ENOENT: no pool (or it is empty); -EWOULDBLOCK: busy (a concurrent
+ * *refill: the pool is down to less than half its size (refills are
+ * batched, so most launches start no helper).  -ENOENT: no pool;
+ * -ENODATA: it is empty (*refill set); -EWOULDBLOCK: busy (a concurrent
  * claim); -EPERM: not root; other -errno: the pool is unusable. */
-int cr_netpool_claim(const char *dir);
+int cr_netpool_claim(const char *dir, bool *refill);
 
 /* Create namespaces until the pool holds its size (from its "size" file,
  * or `size` if > 0, which is then written there).  Returns how many were

@@ -395,13 +395,14 @@ static void check_supervisor_layers(struct cp_run *r)
  * sandbox's would not apply to it (with none kept, nothing differs).
  * Returns the claimed fd (*host_net: the supervisor's own namespace, to
  * go back to), or -errno: -ENOENT no pool, -ENODATA empty. */
-static int netpool_enter(struct cp_run *r, struct cr_plan *pl, int *host_net)
+static int netpool_enter(struct cp_run *r, struct cr_plan *pl, int *host_net, bool *refill)
 {
 	int fd;
 
+	*refill = false;
 	if (!(pl->ns & CP_NS_NET) || geteuid() != 0 || r->policy->caps)
 		return -ENOENT;
-	fd = cr_netpool_claim(cr_netpool_dir());
+	fd = cr_netpool_claim(cr_netpool_dir(), refill);
 	if (fd < 0)
 		return fd;
 	*host_net = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -518,6 +519,7 @@ int cr_run_main(const struct cp_run_opts *o)
 	bool handshake;
 	struct cr_report rep;
 	int rep_pipe[2], go_pipe[2], sfd, e, code, status, pool_fd, host_net = -1;
+	bool pool_refill;
 	struct json_object *ev;
 	char why[512], cwd[PATH_MAX];
 	sigset_t mask;
@@ -605,7 +607,7 @@ int cr_run_main(const struct cp_run_opts *o)
 		die_errno("signalfd");
 	fflush(NULL);
 
-	pool_fd = netpool_enter(r, &pl, &host_net);
+	pool_fd = netpool_enter(r, &pl, &host_net, &pool_refill);
 	/* v1 limits: the child inherits the supervisor's v1 cgroups */
 	if ((e = cr_cglimits_enter(r, true)) < 0)
 		die("entering the sandbox's v1 cgroups: %s", strerror(-e));
@@ -671,8 +673,8 @@ int cr_run_main(const struct cp_run_opts *o)
 	if (handshake && cr_write_all(go_pipe[1], "g", 1) < 0)
 		die_errno("starting the sandbox");
 	close(go_pipe[1]);
-	/* the pool gave one (or had none left): top it up, off our path */
-	if (pool_fd >= 0 || pool_fd == -ENODATA)
+	/* the pool is down to half (or empty): top it up, off our path */
+	if (pool_refill)
 		(void)cr_netpool_refill_detached(cr_netpool_dir());
 
 	e = cp_super_run(&r->super);

@@ -40,22 +40,26 @@ ok()  { pass=$((pass + 1)); echo "ok   $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1"; shift; printf '     %s\n' "$@"; }
 expect() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "expected: $3" "got: $2"; fi; }
 
-# inode numbers of the pinned namespaces, one per line, sorted
+# inode numbers of the pinned namespaces still available (no claim mark),
+# one per line, sorted; claimed: how many are claimed but still pinned
 pins() {
 	python3 - "$POOL" <<'PY'
 import os, sys
 d = sys.argv[1]
 try:
-    names = os.listdir(d)
+    names = set(os.listdir(d))
 except FileNotFoundError:
-    names = []
-print("\n".join(sorted(str(os.stat(os.path.join(d, n)).st_ino) for n in names if n.startswith("ns-"))))
+    names = set()
+print("\n".join(sorted(str(os.stat(os.path.join(d, n)).st_ino) for n in names
+                      if n.startswith("ns-") and "." not in n and n + ".claimed" not in names)))
 PY
 }
 npins() { pins | grep -c . ; }
-# wait (up to 3 s) for the detached refill to bring the pool back to $1
+claimed() { ls "$POOL" 2>/dev/null | grep -c '\.claimed$'; }
+# wait (up to 3 s) for the detached refill: $1 available, every claimed
+# namespace unpinned
 wait_pins() {
-	for _ in $(seq 60); do [ "$(npins)" = "$1" ] && return 0; sleep 0.05; done
+	for _ in $(seq 60); do [ "$(npins)" = "$1" ] && [ "$(claimed)" = 0 ] && return 0; sleep 0.05; done
 	return 1
 }
 run() {  # run PROFILE AUDIT CMD...: a sandbox of PROFILE, its audit log in AUDIT
@@ -90,8 +94,20 @@ echo "$before" | grep -qx "$got" && ok "the sandbox's netns is a pooled one" ||
 	bad "the sandbox's netns is a pooled one" "sandbox: $got" "pool: $(echo $before)"
 grep -q '"layer":"namespaces".*net from the pool' "$W/a1.log" && ok "audit log says the netns came from the pool" ||
 	bad "audit log says the netns came from the pool" "$(grep namespaces "$W/a1.log")"
-wait_pins 2 && ok "the pool is refilled behind the launch" || bad "the pool is refilled behind the launch" "pins: $(npins)"
-pins | grep -qx "$got" && bad "a claimed netns is unpinned" "still pinned: $got" || ok "a claimed netns is unpinned"
+pins | grep -qx "$got" && bad "a claimed netns is never handed out again" "still available: $got" ||
+	ok "a claimed netns is never handed out again"
+sleep 0.2
+expect "refills are batched: at half the size no helper runs (1 left, 1 claimed)" "$(npins) $(claimed)" "1 1"
+got2=$(run "$PROFILES/basic.profile" "$W/a1b.log" sh -c "$NETNS")
+echo "$before" | grep -qx "$got2" && [ "$got2" != "$got" ] && ok "the next launch gets the other pooled one" ||
+	bad "the next launch gets the other pooled one" "first $got, second $got2, pool $(echo $before)"
+wait_pins 2 && ok "below half, the pool is refilled behind the launch" ||
+	bad "below half, the pool is refilled behind the launch" "available: $(npins), claimed: $(claimed)"
+python3 - "$POOL" "$got" "$got2" <<'PY' && ok "claimed namespaces are unpinned by the refill" || bad "claimed namespaces are unpinned by the refill" "$(ls -la "$POOL")"
+import os, sys
+d, inos = sys.argv[1], {int(x) for x in sys.argv[2:]}
+sys.exit(any(os.stat(os.path.join(d, n)).st_ino in inos for n in os.listdir(d) if n.startswith("ns-")))
+PY
 
 # ---- isolation inside a pooled namespace
 out=$(run "$PROFILES/basic.profile" "$W/a2.log" sh -c 'tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " "')
