@@ -43,7 +43,7 @@ $(VM_STATIC)/compart-run: $(VM_CR_SRCS) $(wildcard $(TOP)/launcher/*.h $(TOP)/po
 	  -DCP_INSTALL_PROFILE_DIR='"/profiles"' -o $@ $(VM_CR_SRCS) \
 	  -static -lseccomp -ljson-c -lnettle -lcap -lbpf -lelf -lz -lzstd -lpthread
 
-VM_E2E := $(TOP)/tests/vm/e2e.sh $(TOP)/tests/vm/e2e.profile
+VM_E2E := $(TOP)/tests/vm/e2e.sh $(TOP)/tests/vm/e2e.profile $(TOP)/tests/vm/limits.sh $(TOP)/tests/vm/limits.profile
 
 # adaptive containment with BPF LSM: tests/adapt/module.mk builds it
 VM_ADAPT := $(if $(wildcard $(TOP)/tests/vm/adapt_test.c),$(VM_STATIC)/adapt_test)
