@@ -242,6 +242,39 @@ static int apply_v2(struct cp_run *r, const struct cp_rlimit *rl, char *why, siz
 	return e;
 }
 
+int cr_cglimits_where(const struct cp_policy *p, char *desc, size_t n)
+{
+	const char *root = cr_cgroup2_root();
+	char ctlfile[PATH_MAX], mnt[PATH_MAX];
+	size_t len = 0;
+
+	desc[0] = '\0';
+	for (size_t i = 0; i < p->nrlimits; i++) {
+		int res = p->rlimits[i].resource;
+		size_t k = res == CP_CGLIMIT_MEMORY ? 0 : 1;
+		const char *where;
+
+		if (!cp_is_cglimit(res))
+			continue;
+		snprintf(ctlfile, sizeof(ctlfile), "%s/cgroup.controllers", root ? root : "/");
+		if (root && file_has_word(ctlfile, ctls[k].ctl))
+			where = "v2";
+		else if (geteuid() == 0 && v1_mount(ctls[k].ctl, mnt, sizeof(mnt)) == 0)
+			where = "v1";
+		else {
+			snprintf(desc, n, "no %s controller for this caller (cgroup v2: %s; v1: %s)",
+				 ctls[k].ctl, root ? "not enabled there" : "not mounted",
+				 geteuid() ? "root's only" : "not mounted");
+			return -ENOENT;
+		}
+		len += (size_t)snprintf(desc + len, n - len, "%s%s (%s)", len ? ", " : "",
+					ctls[k].ctl, where);
+		if (len >= n)
+			len = n - 1;
+	}
+	return 0;
+}
+
 int cr_cglimits_apply(struct cp_run *r, char *why, size_t n)
 {
 	const struct cp_policy *p = r->policy;

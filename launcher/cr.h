@@ -114,6 +114,9 @@ void cr_cgroup_collect_stale(const char *parent);
 /* The profile's cgroup limits, in the v2 leaf or v1 leaves (cglimits.c):
  * 0, or -errno with *why.  Call after cr_cgroup_create. */
 int cr_cglimits_apply(struct cp_run *r, char *why, size_t n);
+/* Where each of p's cgroup limits would go here ("memory (v1), pids (v1)"),
+ * or -ENOENT with the reason in desc.  For --probe. */
+int cr_cglimits_where(const struct cp_policy *p, char *desc, size_t n);
 /* Move the calling process into the v1 leaves (to) or back to its own
  * cgroups; clone in between.  0 or -errno. */
 int cr_cglimits_enter(struct cp_run *r, bool to);

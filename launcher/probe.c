@@ -243,9 +243,21 @@ static bool layer_available(const struct cp_policy *p, const struct feat *f, enu
 	case CP_LAYER_CGROUP_BPF:
 		*why = f[F_CGROUP_BPF].detail;
 		return f[F_CGROUP_BPF].ok;
-	case CP_LAYER_CGROUP:
+	case CP_LAYER_CGROUP: {
+		static char lim[256];
+
 		*why = f[F_CGROUP2].detail;
-		return f[F_CGROUP2].ok;
+		if (!f[F_CGROUP2].ok || !cp_has_cglimits(p))
+			return f[F_CGROUP2].ok;
+		/* the profile's limits need their controllers too */
+		if (cr_cglimits_where(p, lim, sizeof(lim)) < 0) {
+			*why = lim;
+			return false;
+		}
+		snprintf(lim + strlen(lim), sizeof(lim) - strlen(lim), "; %s", f[F_CGROUP2].detail);
+		*why = lim;
+		return true;
+	}
 	case CP_LAYER_ADAPT:
 		*why = f[F_CGROUP_BPF].ok ? "" : f[F_CGROUP_BPF].detail;
 		return f[F_CGROUP_BPF].ok && f[F_BTF].ok;

@@ -116,8 +116,18 @@ fi
 sleep 0.2
 expect "no sandbox cgroup left (v2 or v1)" "$(comm -13 <(echo "$before") <(leaves))" ""
 
+# ---- --probe --profile says where the limits go, and what a run would do
+out=$("$RUN" --probe --profile "$W/both.profile" -D "SCRATCH=$W/scratch" -D "PROBEDIR=$BUILD/tests/launcher" 2>&1)
+echo "$out" | grep -Eq '^  cgroup +apply +memory \(v[12]\), pids \(v[12]\)' && echo "$out" | grep -qx "would run" &&
+	ok "probe: cgroup would apply, with where each limit goes" || bad "probe: cgroup would apply, with where each limit goes" "$out"
+
 # ---- fail closed where limits cannot be applied (rootless: no delegated cgroup)
 chmod 644 "$W"/*.profile
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups -- "$RUN" --probe --profile "$W/mem.profile" \
+	-D "SCRATCH=$W/uscratch" -D "PROBEDIR=$BUILD/tests/launcher" 2>&1)
+echo "$out" | grep -Eq '^  cgroup +fail-closed' && echo "$out" | grep -qx "would fail closed (exit 125)" &&
+	ok "probe, rootless: the limits' cgroup layer would fail closed" ||
+	bad "probe, rootless: the limits' cgroup layer would fail closed" "$out"
 setpriv --reuid=65534 --regid=65534 --clear-groups -- "$RUN" --cache-dir "$W/ucache" \
 	--profile "$W/mem.profile" -D "SCRATCH=$W/uscratch" -D "PROBEDIR=$BUILD/tests/launcher" \
 	-- /bin/sh -c "touch $W/uscratch/ran" >"$W/u.out" 2>&1
