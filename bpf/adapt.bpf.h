@@ -441,16 +441,17 @@ static __always_inline int cp_adapt_ctime(struct inode *ino)
 
 	if (!ino || !sb || !(st = cp_adapt_state_of(sb)) || (st->flags & CP_ADAPT_F_LSM_FILES))
 		return 0;
-	type = cp_inode_type(ino);
+	/* ino is a typed tracepoint argument: direct (BTF) loads */
+	type = ino->i_mode & CP_S_IFMT;
 	if (type == CP_S_IFDIR) {
-		if (cp_bloom_first(st->dir_bloom, BPF_CORE_READ(ino, i_ino) * 0x9e3779b97f4a7c15ULL))
+		if (cp_bloom_first(st->dir_bloom, ino->i_ino * 0x9e3779b97f4a7c15ULL))
 			cp_adapt_count(sb, st, CP_FEAT_DIRS_WRITTEN, 1, CP_ADAPT_HOOK_TICK, false);
 		return 0;
 	}
 	if (type != CP_S_IFREG)
 		return 0;
 	nr = cp_current_syscall();
-	if (BPF_CORE_READ(ino, __i_nlink) != 0) {
+	if (ino->__i_nlink != 0) {
 		/* the renamed file itself gets a new ctime */
 		if (cp_nr_is_rename(nr))
 			cp_adapt_count(sb, st, CP_FEAT_RENAME, 1, CP_ADAPT_HOOK_TICK, false);
@@ -464,7 +465,7 @@ static __always_inline int cp_adapt_ctime(struct inode *ino)
 		struct cp_ino_key k = {
 			.sandbox_id = sb->id,
 			.dev = cp_inode_dev(ino),
-			.ino = BPF_CORE_READ(ino, i_ino),
+			.ino = ino->i_ino,
 		};
 
 		/* pre-existing data: last modified before the run began and

@@ -93,8 +93,10 @@ int BPF_PROG(cp_adapt_dirty, struct folio *folio, struct address_space *mapping)
 
 	if (!mapping || !sb || !(st = cp_adapt_state_of(sb)))
 		return 0;
-	ino = BPF_CORE_READ(mapping, host);
-	if (!ino || cp_inode_type(ino) != CP_S_IFREG)
+	/* the per-page path: direct (BTF) loads, not bpf_probe_read_kernel
+	 * calls - mapping is a typed tracepoint argument */
+	ino = mapping->host;
+	if (!ino || (ino->i_mode & CP_S_IFMT) != CP_S_IFREG)
 		return 0;
 	__sync_fetch_and_add(&st->cur_bytes[CP_ADAPT_BYTES_WRITTEN], CP_PAGE_BYTES);
 
@@ -104,7 +106,7 @@ int BPF_PROG(cp_adapt_dirty, struct folio *folio, struct address_space *mapping)
 	 * that the per-page path stays one lookup; a filter collision can
 	 * only miss an entry, and the checks that read cp_created also
 	 * accept ctime/mtime newer than the sandbox. */
-	__u64 ino_nr = BPF_CORE_READ(ino, i_ino);
+	__u64 ino_nr = ino->i_ino;
 
 	if (cp_bloom_first(st->file_bloom, ino_nr * 0x9e3779b97f4a7c15ULL)) {
 		struct cp_ino_key k = {
