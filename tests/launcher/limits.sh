@@ -54,6 +54,14 @@ profile pids '\tpids 16'
 profile both '\tmemory 48M 64M\n\tpids 32'
 profile optional '\tmemory 64M' 'cgroup optional'
 
+# a machine with no memory or pids controller for root anywhere cannot run this
+probe=$("$RUN" --probe --profile "$W/both.profile" -D "SCRATCH=$W/scratch" -D "PROBEDIR=$BUILD/tests/launcher" 2>&1)
+if ! echo "$probe" | grep -Eq '^  cgroup +apply'; then
+	echo "SKIP: the cgroup limits cannot be applied on this machine:"
+	echo "$probe" | grep -E '^  cgroup' | sed 's/^/    /'
+	exit 77
+fi
+
 # ---- memory
 out=$(run mem "$W/m1.log" $PY -c 'b = bytearray(16 << 20); print("ok")' 2>&1)
 expect "memory 64M: 16 MiB allocates" "$out" "ok"
