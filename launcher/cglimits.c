@@ -242,33 +242,43 @@ static int apply_v2(struct cp_run *r, const struct cp_rlimit *rl, char *why, siz
 	return e;
 }
 
-int cr_cglimits_where(const struct cp_policy *p, char *desc, size_t n)
+/* Where controller k lives for this caller: 2 (the cgroup v2 hierarchy
+ * has it), 1 (only a v1 hierarchy, usable by root), or 0 (nowhere). */
+static int ctl_hierarchy(size_t k)
 {
 	const char *root = cr_cgroup2_root();
 	char ctlfile[PATH_MAX], mnt[PATH_MAX];
+
+	if (root) {
+		snprintf(ctlfile, sizeof(ctlfile), "%s/cgroup.controllers", root);
+		if (file_has_word(ctlfile, ctls[k].ctl))
+			return 2;
+	}
+	return geteuid() == 0 && v1_mount(ctls[k].ctl, mnt, sizeof(mnt)) == 0 ? 1 : 0;
+}
+
+int cr_cglimits_where(const struct cp_policy *p, char *desc, size_t n)
+{
+	const char *root = cr_cgroup2_root();
 	size_t len = 0;
 
 	desc[0] = '\0';
 	for (size_t i = 0; i < p->nrlimits; i++) {
 		int res = p->rlimits[i].resource;
 		size_t k = res == CP_CGLIMIT_MEMORY ? 0 : 1;
-		const char *where;
+		int h;
 
 		if (!cp_is_cglimit(res))
 			continue;
-		snprintf(ctlfile, sizeof(ctlfile), "%s/cgroup.controllers", root ? root : "/");
-		if (root && file_has_word(ctlfile, ctls[k].ctl))
-			where = "v2";
-		else if (geteuid() == 0 && v1_mount(ctls[k].ctl, mnt, sizeof(mnt)) == 0)
-			where = "v1";
-		else {
+		h = ctl_hierarchy(k);
+		if (!h) {
 			snprintf(desc, n, "no %s controller for this caller (cgroup v2: %s; v1: %s)",
 				 ctls[k].ctl, root ? "not enabled there" : "not mounted",
 				 geteuid() ? "root's only" : "not mounted");
 			return -ENOENT;
 		}
-		len += (size_t)snprintf(desc + len, n - len, "%s%s (%s)", len ? ", " : "",
-					ctls[k].ctl, where);
+		len += (size_t)snprintf(desc + len, n - len, "%s%s (v%d)", len ? ", " : "",
+					ctls[k].ctl, h);
 		if (len >= n)
 			len = n - 1;
 	}
@@ -283,8 +293,7 @@ int cr_cglimits_apply(struct cp_run *r, char *why, size_t n)
 	r->cglimit_desc[0] = '\0';
 	for (size_t i = 0; i < p->nrlimits; i++) {
 		const struct cp_rlimit *rl = &p->rlimits[i];
-		const char *root = cr_cgroup2_root();
-		char ctlfile[PATH_MAX + 32], v[32];
+		char v[32];
 		size_t k = rl->resource == CP_CGLIMIT_MEMORY ? 0 : 1;
 		bool v2;
 		int e;
@@ -292,8 +301,7 @@ int cr_cglimits_apply(struct cp_run *r, char *why, size_t n)
 		if (!cp_is_cglimit(rl->resource))
 			continue;
 		/* v2 when the hierarchy has the controller at all */
-		snprintf(ctlfile, sizeof(ctlfile), "%s/cgroup.controllers", root ? root : "/");
-		v2 = root && r->cgroup_fd >= 0 && file_has_word(ctlfile, ctls[k].ctl);
+		v2 = r->cgroup_fd >= 0 && ctl_hierarchy(k) == 2;
 		e = v2 ? apply_v2(r, rl, why, n) : apply_v1(r, k, rl, why, n);
 		if (e < 0) {
 			cr_cglimits_remove(r);

@@ -10,10 +10,12 @@
  *
  * The pool is a root-only directory (CR_NETPOOL_DIR) of nsfs bind mounts,
  * one per namespace, plus a "size" file.  A root launch whose profile asks
- * for a network namespace and keeps no capability claims one (it is
- * unpinned as it is claimed, so it is used by exactly one sandbox, never
- * again), and a detached helper tops the pool up behind it.  Without the
- * directory nothing changes: the sandbox gets CLONE_NEWNET as before.
+ * for a network namespace and keeps no capability claims one (marked
+ * claimed under the pool's lock, so it is used by exactly one sandbox,
+ * never again).  When a claim leaves the pool below half its size, a
+ * detached helper unpins the claimed namespaces and tops the pool up.
+ * Without the directory nothing changes: the sandbox gets CLONE_NEWNET as
+ * before.
  *
  * Library-style: functions return -errno; nothing here exits.
  */
