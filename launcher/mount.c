@@ -17,6 +17,7 @@
  * submounts are covered and locked flags inherited from a less privileged
  * mount namespace are never cleared (only ever added).
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -32,6 +33,7 @@
 #define STAGE   "/tmp"
 #define OLDROOT "/oldroot"
 #define NEWROOT "/newroot"
+#define SKEL    "/skel"     /* a skeleton directory is built here */
 
 static int pivot_root(const char *new_root, const char *put_old)
 {
@@ -209,9 +211,11 @@ static void fail_rule(const struct cp_fs_rule *r, int err, const char *what)
 		      r->path, what);
 }
 
-/* A denied path below a visible bind: cover it with something empty and
- * unreadable so neither its content nor its children can be reached. */
-static void hide(const struct cp_fs_rule *r, const char *dst)
+/* A denied path below a writable directory: cover it with something empty
+ * and unreadable so neither its content nor its children can be reached.
+ * The name stays: hiding it would send the directory's new entries to a
+ * tmpfs (see hide_names). */
+static void cover(const struct cp_fs_rule *r, const char *dst)
 {
 	struct stat st;
 
@@ -224,7 +228,156 @@ static void hide(const struct cp_fs_rule *r, const char *dst)
 		bind_tree("/empty", dst, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
 			  MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	} else {
-		fail_rule(r, 0, "cannot hide a symlink or special file below a visible path");
+		fail_rule(r, 0, "cannot hide a symlink or special file below a writable path");
+	}
+}
+
+/* The view path (NEWROOT...) of a denied rule, and of its directory. */
+static void deny_paths(const struct cp_fs_rule *r, char *dst, size_t n, char *dir, size_t dn)
+{
+	char *slash;
+
+	snprintf(dst, n, NEWROOT "%s", r->path);
+	snprintf(dir, dn, "%s", dst);
+	slash = strrchr(dir, '/');
+	*slash = '\0';     /* dst starts with NEWROOT "/": never the first '/' */
+}
+
+/* Is some other denied rule an ancestor of r?  Then r is unreachable. */
+static bool below_denied(const struct cp_policy *p, const struct cp_fs_rule *r)
+{
+	for (size_t i = 0; i < p->fs.nrules; i++) {
+		const struct cp_fs_rule *a = &p->fs.rules[i];
+		size_t l = strlen(a->path);
+
+		if (a != r && (a->access & CP_FS_DENY) && strncmp(a->path, r->path, l) == 0 &&
+		    (r->path[l] == '/' || strcmp(a->path, "/") == 0))
+			return true;
+	}
+	return false;
+}
+
+/* Is `name` in the view directory `dir` denied by the profile? */
+static bool denied_name(const struct cp_policy *p, const char *dir, const char *name)
+{
+	size_t dl = strlen(dir) - (sizeof(NEWROOT) - 1);
+
+	for (size_t i = 0; i < p->fs.nrules; i++) {
+		const struct cp_fs_rule *r = &p->fs.rules[i];
+		const char *path = r->path;
+
+		/* rule paths are absolute and normalised: "/a/b", never "/a/b/" */
+		if ((r->access & CP_FS_DENY) && strncmp(path, dir + sizeof(NEWROOT) - 1, dl) == 0 &&
+		    path[dl] == '/' && strcmp(path + dl + 1, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Give the skeleton (mounted at SKEL) one entry of the view directory
+ * `dir`: a symlink is copied, anything else is a recursive bind of the
+ * view's own subtree, so rules applied below it, read-only flags and host
+ * inode identities all stay (BPF LSM and Landlock rules keep matching). */
+static void skeleton_entry(const char *dir, int skel, const char *name, unsigned char type)
+{
+	char src[PATH_MAX], dst[PATH_MAX], target[PATH_MAX];
+	const char *shown = dir + sizeof(NEWROOT) - 1;
+	struct stat st;
+	ssize_t n;
+
+	if ((size_t)snprintf(src, sizeof(src), "%s/%s", dir, name) >= sizeof(src) ||
+	    (size_t)snprintf(dst, sizeof(dst), SKEL "/%s", name) >= sizeof(dst))
+		cr_child_fail(ENAMETOOLONG, "hiding denied names in %s", shown);
+	if (type == DT_UNKNOWN) {
+		if (lstat(src, &st) < 0)
+			cr_child_fail(errno, "hiding denied names: %s/%s", shown, name);
+		type = S_ISLNK(st.st_mode) ? DT_LNK : S_ISDIR(st.st_mode) ? DT_DIR : DT_REG;
+	}
+	if (type == DT_LNK) {
+		n = readlink(src, target, sizeof(target) - 1);
+		if (n < 0)
+			cr_child_fail(errno, "readlink %s/%s", shown, name);
+		target[n] = '\0';
+		if (symlinkat(target, skel, name) < 0)
+			cr_child_fail(errno, "symlink %s/%s", shown, name);
+		return;
+	}
+	if ((type == DT_DIR ? mkdirat(skel, name, 0755) : mknodat(skel, name, S_IFREG | 0444, 0)) < 0)
+		cr_child_fail(errno, "mount point %s/%s", shown, name);
+	/* mount(2) rather than open_tree + move_mount: no anonymous mount
+	 * namespace per entry; the clone keeps the source mount's flags */
+	mnt(src, dst, NULL, MS_BIND | MS_REC, NULL);
+}
+
+/* Denied names in the read-only view directory `dir` disappear: a
+ * read-only tmpfs "skeleton" holding all of the directory's other entries
+ * is built in the staging root, then moved over it.  The skeleton is a
+ * snapshot: entries the host adds later do not appear.  Its mount point
+ * is the host directory itself, so the BPF LSM walk from the skeleton's
+ * root goes on through the host's ancestors and their rules, and Landlock
+ * rules (added later, by path) land on the skeleton. */
+static void hide_names(const struct cp_policy *p, const char *dir)
+{
+	const char *shown = dir + sizeof(NEWROOT) - 1;
+	char opts[96];
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int skel, e;
+
+	if (stat(dir, &st) < 0)
+		cr_child_fail(errno, "hiding denied names in %s", shown);
+	e = mkdir_1(SKEL, 0755);
+	if (e < 0)
+		cr_child_fail(-e, "mkdir " SKEL);
+	/* the owner as the sandbox sees it; an unmapped one cannot be given */
+	snprintf(opts, sizeof(opts), "mode=%o,uid=%u,gid=%u,size=64k", (unsigned)(st.st_mode & 07777),
+		 (unsigned)st.st_uid, (unsigned)st.st_gid);
+	if (mount("tmpfs", SKEL, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0) {
+		snprintf(opts, sizeof(opts), "mode=%o,size=64k", (unsigned)(st.st_mode & 07777));
+		mnt("tmpfs", SKEL, "tmpfs", MS_NOSUID | MS_NODEV, opts);
+	}
+	skel = open(SKEL, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (skel < 0 || !(d = opendir(dir)))
+		cr_child_fail(errno, "hiding denied names in %s", shown);
+	while ((errno = 0, de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+		    denied_name(p, dir, de->d_name))
+			continue;
+		skeleton_entry(dir, skel, de->d_name, de->d_type);
+	}
+	if (errno)
+		cr_child_fail(errno, "listing %s", shown);
+	closedir(d);
+	close(skel);
+	set_attr(SKEL, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, false);
+	mnt(SKEL, dir, NULL, MS_MOVE, NULL);
+}
+
+/* Denied paths below a visible directory.  Below a read-only one the name
+ * is hidden (one skeleton per directory, for all its denied names); below
+ * a writable one it is covered.  A path not in the view needs nothing. */
+static void hide_denied(const struct cp_policy *p)
+{
+	char dst[PATH_MAX], dir[PATH_MAX];
+	struct statvfs sv;
+	struct stat st;
+
+	for (size_t i = 0; i < p->fs.nrules; i++) {
+		const struct cp_fs_rule *r = &p->fs.rules[i];
+
+		if (!(r->access & CP_FS_DENY) || strcmp(r->path, "/") == 0 || below_denied(p, r))
+			continue;
+		deny_paths(r, dst, sizeof(dst), dir, sizeof(dir));
+		/* absent, or already hidden with an earlier name of its directory */
+		if (lstat(dst, &st) < 0)
+			continue;
+		if (statvfs(dir, &sv) < 0)
+			cr_child_fail(errno, "statvfs %s", dir + sizeof(NEWROOT) - 1);
+		if (sv.f_flag & ST_RDONLY)
+			hide_names(p, dir);
+		else
+			cover(r, dst);
 	}
 }
 
@@ -385,15 +538,7 @@ static void enter_view(const struct cr_plan *pl)
 		for (size_t i = 0; i < n; i++)
 			if (depth(p->fs.rules[i].path) == d)
 				apply_rule(&p->fs.rules[i]);
-	for (size_t i = 0; i < n; i++) {
-		const struct cp_fs_rule *r = &p->fs.rules[i];
-		char dst[PATH_MAX];
-
-		if (!(r->access & CP_FS_DENY))
-			continue;
-		snprintf(dst, sizeof(dst), NEWROOT "%s", r->path);
-		hide(r, dst);
-	}
+	hide_denied(p);
 
 	if (!has_rule(p, "/dev"))
 		set_attr(NEWROOT "/dev", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,

@@ -44,6 +44,11 @@ cp "$RUN" "$PROBE" "$W/bin/"
 cp "$PROFILES"/*.profile "$W/"
 echo secret > "$W/scratch/hidden/key"
 echo secret > "$W/uscratch/hidden/key"
+# names denied below the read-only $W/bin; the rest of it stays
+mkdir -p "$W/bin/sub/deep"
+echo secret > "$W/bin/secret"
+echo keep > "$W/bin/sub/keep"
+ln -s cr-probe "$W/bin/probe-link"
 chown -R 65534:65534 "$W/uscratch"
 chmod -R a+rX "$W"
 R=$W/bin/compart-run
@@ -115,6 +120,12 @@ for who in root nobody; do
 	t "$who: /home invisible"   0 "^gone$" -- "${B[@]}" -- /bin/sh -c 'test -e /home || test -e /root || echo gone'
 	t "$who: denied path hidden" 0 "^hidden-ok$" -- "${B[@]}" -- /bin/sh -c \
 		"cat $S/hidden/key 2>/dev/null || echo hidden-ok"
+	t "$who: denied names gone" 0 "^gone gone $" -- "${B[@]}" -- /bin/sh -c \
+		"for f in $W/bin/secret $W/bin/sub/deep; do test -e \$f || test -L \$f || printf 'gone '; done; echo"
+	t "$who: siblings stay" 0 "^$(cd "$W/bin" && LC_ALL=C ls -A | grep -vx secret | tr '\n' ' ')/ keep $" \
+		-- "${B[@]}" -- /bin/sh -c "ls -A $W/bin | tr '\n' ' '; printf '/ '; ls -A $W/bin/sub | tr '\n' ' '"
+	t "$who: links and binds under it" 0 "^ids-ok [0-9]+ [0-9]+ 0000000000000000 1$" -- "${B[@]}" -- /bin/sh -c \
+		"readlink $W/bin/probe-link | grep -qx cr-probe && test \$(stat -c %i $W/bin/sub/keep) = $(stat -c %i "$W/bin/sub/keep") && printf 'ids-ok ' && $W/bin/probe-link ids"
 	t "$who: rw bind writes"    0 "write=0" -- "${B[@]}" -- "$W/bin/cr-probe" write "$S/rw/f"
 	t "$who: ro bind refuses"   0 "write=30" -- "${B[@]}" -- "$W/bin/cr-probe" write /etc/cr-test
 	t "$who: tmpfs /tmp"        0 "write=0" -- "${B[@]}" -- "$W/bin/cr-probe" write /tmp/x

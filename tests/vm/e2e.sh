@@ -42,6 +42,14 @@ check "[ $rc -eq 0 ] && grep -qx pub /tmp/e2e.out" "allowed read works (rc $rc)"
 check "grep '\"layer\":\"bpf-lsm\"' /tmp/a1.log | grep -q '\"status\":\"applied\"'" "bpf-lsm reported applied"
 check "grep '\"layer\":\"bpf-lsm\"' /tmp/a1.log | grep -q 'pinned programs'" "a concurrent launch reuses the pins"
 
+# the denied name is gone from its read-only directory, which is still
+# listable under BPF LSM's inode rules (its skeleton's mount point is the
+# host directory, so the walk reaches the rule for /data/pub)
+run /tmp/a5.log --profile $P -- /bin/ls /data/pub
+rc=$?
+check "[ $rc -eq 0 ] && [ \"\$(tr '\\n' ' ' < /tmp/e2e.out)\" = 'a hello private-link ' ]" \
+	"denied name absent, the rest listed (rc $rc: $(tr '\n' ' ' < /tmp/e2e.out))"
+
 run /tmp/a2.log --profile $P -- /bin/cat /data/secret/s
 rc=$?
 check "[ $rc -ne 0 ] && ! grep -q secret /tmp/e2e.out" "denied directory stays unreadable (rc $rc)"

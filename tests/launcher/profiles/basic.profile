@@ -1,6 +1,7 @@
 # basic.profile - the launcher's integration-test profile: every namespace,
 # a read-only system view, one read-write scratch directory ($SCRATCH,
-# given with -D), a private /tmp, a denied path under a visible one, and a
+# given with -D), a private /tmp, denied paths under a writable and under a
+# read-only directory, and a
 # small seccomp policy the probe helper can check call by call.
 
 namespaces {
@@ -15,7 +16,10 @@ filesystem {
 	read-only /proc
 	read-write $SCRATCH
 	exec $PROBEDIR
+	# below a writable directory: covered (the name stays, empty)
 	deny $SCRATCH/hidden
+	# below a read-only one: the names are gone
+	deny $PROBEDIR/secret $PROBEDIR/sub/deep
 	tmpfs /tmp
 }
 
