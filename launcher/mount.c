@@ -20,6 +20,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -274,27 +275,49 @@ static bool denied_name(const struct cp_policy *p, const char *dir, const char *
 	return false;
 }
 
-/* Give the skeleton (mounted at SKEL) one entry of the view directory
- * `dir`: a symlink is copied, anything else is a recursive bind of the
- * view's own subtree, so rules applied below it, read-only flags and host
- * inode identities all stay (BPF LSM and Landlock rules keep matching). */
-static void skeleton_entry(const char *dir, int skel, const char *name, unsigned char type)
+/* Open the view directory `dir` (NEWROOT...) as the sandbox will see it:
+ * symbolic links resolved inside the new root, never into /oldroot (a
+ * host-side rename racing the setup must not bind host paths that are not
+ * in the view). */
+static int open_in_view(const char *dir)
 {
-	char src[PATH_MAX], dst[PATH_MAX], target[PATH_MAX];
-	const char *shown = dir + sizeof(NEWROOT) - 1;
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	const char *rel;
+	int root, fd;
+
+	root = open(NEWROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return -1;
+	/* dir is NEWROOT or below it */
+	rel = dir[sizeof(NEWROOT) - 1] ? dir + sizeof(NEWROOT) : ".";
+	fd = (int)syscall(SYS_openat2, root, rel, &how, sizeof(how));
+	close(root);
+	return fd;
+}
+
+/* Give the skeleton one entry of the directory `old`: a symbolic link is
+ * copied (it resolves in the sandbox's root), anything else is a recursive
+ * clone of the view's own subtree, so rules applied below it, read-only
+ * flags and host inode identities all stay (BPF LSM and Landlock rules
+ * keep matching).  Everything is relative to the two directory fds. */
+static void skeleton_entry(int old, int skel, const char *shown, const char *name,
+			   unsigned char type)
+{
+	char target[PATH_MAX];
 	struct stat st;
 	ssize_t n;
+	int fd;
 
-	if ((size_t)snprintf(src, sizeof(src), "%s/%s", dir, name) >= sizeof(src) ||
-	    (size_t)snprintf(dst, sizeof(dst), SKEL "/%s", name) >= sizeof(dst))
-		cr_child_fail(ENAMETOOLONG, "hiding denied names in %s", shown);
 	if (type == DT_UNKNOWN) {
-		if (lstat(src, &st) < 0)
+		if (fstatat(old, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			cr_child_fail(errno, "hiding denied names: %s/%s", shown, name);
 		type = S_ISLNK(st.st_mode) ? DT_LNK : S_ISDIR(st.st_mode) ? DT_DIR : DT_REG;
 	}
 	if (type == DT_LNK) {
-		n = readlink(src, target, sizeof(target) - 1);
+		n = readlinkat(old, name, target, sizeof(target) - 1);
 		if (n < 0)
 			cr_child_fail(errno, "readlink %s/%s", shown, name);
 		target[n] = '\0';
@@ -304,9 +327,13 @@ static void skeleton_entry(const char *dir, int skel, const char *name, unsigned
 	}
 	if ((type == DT_DIR ? mkdirat(skel, name, 0755) : mknodat(skel, name, S_IFREG | 0444, 0)) < 0)
 		cr_child_fail(errno, "mount point %s/%s", shown, name);
-	/* mount(2) rather than open_tree + move_mount: no anonymous mount
-	 * namespace per entry; the clone keeps the source mount's flags */
-	mnt(src, dst, NULL, MS_BIND | MS_REC, NULL);
+	fd = open_tree(old, name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE |
+		       AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT);
+	if (fd < 0)
+		cr_child_fail(errno, "bind %s/%s", shown, name);
+	if (move_mount(fd, "", skel, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		cr_child_fail(errno, "attach %s/%s", shown, name);
+	close(fd);
 }
 
 /* Denied names in the read-only view directory `dir` disappear: a
@@ -316,16 +343,16 @@ static void skeleton_entry(const char *dir, int skel, const char *name, unsigned
  * is the host directory itself, so the BPF LSM walk from the skeleton's
  * root goes on through the host's ancestors and their rules, and Landlock
  * rules (added later, by path) land on the skeleton. */
-static void hide_names(const struct cp_policy *p, const char *dir)
+static void hide_names(const struct cp_policy *p, const char *dir, int old)
 {
 	const char *shown = dir + sizeof(NEWROOT) - 1;
 	char opts[96];
 	struct dirent *de;
 	struct stat st;
 	DIR *d;
-	int skel, e;
+	int skel, lfd, e;
 
-	if (stat(dir, &st) < 0)
+	if (fstat(old, &st) < 0)
 		cr_child_fail(errno, "hiding denied names in %s", shown);
 	e = mkdir_1(SKEL, 0755);
 	if (e < 0)
@@ -338,20 +365,23 @@ static void hide_names(const struct cp_policy *p, const char *dir)
 		mnt("tmpfs", SKEL, "tmpfs", MS_NOSUID | MS_NODEV, opts);
 	}
 	skel = open(SKEL, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (skel < 0 || !(d = opendir(dir)))
+	lfd = openat(old, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (skel < 0 || lfd < 0 || !(d = fdopendir(lfd)))
 		cr_child_fail(errno, "hiding denied names in %s", shown);
 	while ((errno = 0, de = readdir(d))) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
 		    denied_name(p, dir, de->d_name))
 			continue;
-		skeleton_entry(dir, skel, de->d_name, de->d_type);
+		skeleton_entry(old, skel, shown, de->d_name, de->d_type);
 	}
 	if (errno)
 		cr_child_fail(errno, "listing %s", shown);
 	closedir(d);
 	close(skel);
 	set_attr(SKEL, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, false);
-	mnt(SKEL, dir, NULL, MS_MOVE, NULL);
+	/* onto the directory opened above, not a path looked up again */
+	if (move_mount(AT_FDCWD, SKEL, old, "", MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		cr_child_fail(errno, "attaching the skeleton of %s", shown);
 }
 
 /* Denied paths below a visible directory.  Below a read-only one the name
@@ -362,6 +392,7 @@ static void hide_denied(const struct cp_policy *p)
 	char dst[PATH_MAX], dir[PATH_MAX];
 	struct statvfs sv;
 	struct stat st;
+	int pfd;
 
 	for (size_t i = 0; i < p->fs.nrules; i++) {
 		const struct cp_fs_rule *r = &p->fs.rules[i];
@@ -369,15 +400,27 @@ static void hide_denied(const struct cp_policy *p)
 		if (!(r->access & CP_FS_DENY) || strcmp(r->path, "/") == 0 || below_denied(p, r))
 			continue;
 		deny_paths(r, dst, sizeof(dst), dir, sizeof(dir));
-		/* absent, or already hidden with an earlier name of its directory */
-		if (lstat(dst, &st) < 0)
+		/* its directory as the sandbox will see it; absent, or the name
+		 * already hidden with an earlier name of its directory: done */
+		pfd = open_in_view(dir);
+		if (pfd < 0 && (errno == ENOENT || errno == ENOTDIR))
 			continue;
-		if (statvfs(dir, &sv) < 0)
-			cr_child_fail(errno, "statvfs %s", dir + sizeof(NEWROOT) - 1);
+		if (pfd < 0 && errno == ENOSYS) {
+			/* no openat2 (before 5.6): the name stays, covered */
+			cover(r, dst);
+			continue;
+		}
+		if (pfd < 0 || fstatvfs(pfd, &sv) < 0)
+			cr_child_fail(errno, "hiding denied names in %s", dir + sizeof(NEWROOT) - 1);
+		if (fstatat(pfd, strrchr(dst, '/') + 1, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			close(pfd);
+			continue;
+		}
 		if (sv.f_flag & ST_RDONLY)
-			hide_names(p, dir);
+			hide_names(p, dir, pfd);
 		else
 			cover(r, dst);
+		close(pfd);
 	}
 }
 
