@@ -342,8 +342,9 @@ static void skeleton_entry(int old, int skel, const char *shown, const char *nam
  * snapshot: entries the host adds later do not appear.  Its mount point
  * is the host directory itself, so the BPF LSM walk from the skeleton's
  * root goes on through the host's ancestors and their rules, and Landlock
- * rules (added later, by path) land on the skeleton. */
-static void hide_names(const struct cp_policy *p, const char *dir, int old)
+ * rules (added later, by path) land on the skeleton.  False when the
+ * directory cannot be listed: the caller covers the name instead. */
+static bool hide_names(const struct cp_policy *p, const char *dir, int old)
 {
 	const char *shown = dir + sizeof(NEWROOT) - 1;
 	char opts[96];
@@ -354,6 +355,11 @@ static void hide_names(const struct cp_policy *p, const char *dir, int old)
 
 	if (fstat(old, &st) < 0)
 		cr_child_fail(errno, "hiding denied names in %s", shown);
+	/* a directory the sandbox's user may search but not list (0711):
+	 * its names cannot be listed from inside either; cover instead */
+	lfd = openat(old, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (lfd < 0 && errno == EACCES)
+		return false;
 	e = mkdir_1(SKEL, 0755);
 	if (e < 0)
 		cr_child_fail(-e, "mkdir " SKEL);
@@ -365,7 +371,6 @@ static void hide_names(const struct cp_policy *p, const char *dir, int old)
 		mnt("tmpfs", SKEL, "tmpfs", MS_NOSUID | MS_NODEV, opts);
 	}
 	skel = open(SKEL, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	lfd = openat(old, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (skel < 0 || lfd < 0 || !(d = fdopendir(lfd)))
 		cr_child_fail(errno, "hiding denied names in %s", shown);
 	while ((errno = 0, de = readdir(d))) {
@@ -382,6 +387,7 @@ static void hide_names(const struct cp_policy *p, const char *dir, int old)
 	/* onto the directory opened above, not a path looked up again */
 	if (move_mount(AT_FDCWD, SKEL, old, "", MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		cr_child_fail(errno, "attaching the skeleton of %s", shown);
+	return true;
 }
 
 /* Denied paths below a visible directory.  Below a read-only one the name
@@ -416,9 +422,7 @@ static void hide_denied(const struct cp_policy *p)
 			close(pfd);
 			continue;
 		}
-		if (sv.f_flag & ST_RDONLY)
-			hide_names(p, dir, pfd);
-		else
+		if (!(sv.f_flag & ST_RDONLY) || !hide_names(p, dir, pfd))
 			cover(r, dst);
 		close(pfd);
 	}

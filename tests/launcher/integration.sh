@@ -49,8 +49,13 @@ mkdir -p "$W/bin/sub/deep"
 echo secret > "$W/bin/secret"
 echo keep > "$W/bin/sub/keep"
 ln -s cr-probe "$W/bin/probe-link"
+# searchable, not listable (0711): root lists it, the rootless user cannot
+mkdir -p "$W/bin/xonly"
+echo secret > "$W/bin/xonly/x"
+echo keep > "$W/bin/xonly/k"
 chown -R 65534:65534 "$W/uscratch"
 chmod -R a+rX "$W"
+chmod 711 "$W/bin/xonly"
 R=$W/bin/compart-run
 P=$W/bin/cr-probe
 [ "${SAN:-0}" = 1 ] && R=$RUN   # the sanitizer runtime lives next to the build
@@ -126,6 +131,10 @@ for who in root nobody; do
 		-- "${B[@]}" -- /bin/sh -c "ls -A $W/bin | tr '\n' ' '; printf '/ '; ls -A $W/bin/sub | tr '\n' ' '"
 	t "$who: links and binds under it" 0 "^ids-ok [0-9]+ [0-9]+ 0000000000000000 1$" -- "${B[@]}" -- /bin/sh -c \
 		"readlink $W/bin/probe-link | grep -qx cr-probe && test \$(stat -c %i $W/bin/sub/keep) = $(stat -c %i "$W/bin/sub/keep") && printf 'ids-ok ' && $W/bin/probe-link ids"
+	# in a directory the user cannot list the name is covered, not hidden
+	if [ $who = root ]; then xo="^keep gone$"; else xo="^keep refused$"; fi
+	t "$who: denied name, unlistable dir" 0 "$xo" -- "${B[@]}" -- /bin/sh -c \
+		"printf '%s ' \$(cat $W/bin/xonly/k); test -e $W/bin/xonly/x || { echo gone; exit; }; cat $W/bin/xonly/x 2>/dev/null || echo refused"
 	t "$who: rw bind writes"    0 "write=0" -- "${B[@]}" -- "$W/bin/cr-probe" write "$S/rw/f"
 	t "$who: ro bind refuses"   0 "write=30" -- "${B[@]}" -- "$W/bin/cr-probe" write /etc/cr-test
 	t "$who: tmpfs /tmp"        0 "write=0" -- "${B[@]}" -- "$W/bin/cr-probe" write /tmp/x

@@ -19,7 +19,7 @@ filesystem {
 	# below a writable directory: covered (the name stays, empty)
 	deny $SCRATCH/hidden
 	# below a read-only one: the names are gone
-	deny $PROBEDIR/secret $PROBEDIR/sub/deep
+	deny $PROBEDIR/secret $PROBEDIR/sub/deep $PROBEDIR/xonly/x
 	tmpfs /tmp
 }
 
