@@ -87,6 +87,7 @@ void cr_init_main(const struct cr_plan *pl);
 void cr_ns_write_maps(const struct cr_plan *pl);
 void cr_ns_setup_misc(const struct cr_plan *pl);
 void cr_mount_setup(const struct cr_plan *pl);
+const char *cr_view_deny_fate(const struct cp_policy *p, const struct cp_fs_rule *r);
 void cr_caps_apply(const struct cr_plan *pl);
 void cr_rlimits_apply(const struct cr_plan *pl);
 void cr_landlock_apply(const struct cr_plan *pl);

@@ -428,6 +428,44 @@ static void hide_denied(const struct cp_policy *p)
 	}
 }
 
+/* Host-side forecast for --probe --profile: what the view will do with
+ * the denied path `r` for this caller.  The init decides for real, from
+ * the view's own mount flags; where the two could differ (a read-write
+ * rule on a file system the host mounted read-only) the forecast says
+ * "covered", the weaker claim. */
+const char *cr_view_deny_fate(const struct cp_policy *p, const struct cp_fs_rule *r)
+{
+	const struct cp_fs_rule *near = NULL;
+	char dir[PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	if (below_denied(p, r))
+		return "inside a denied path";
+	for (size_t i = 0; i < p->fs.nrules; i++) {
+		const struct cp_fs_rule *a = &p->fs.rules[i];
+		size_t l = strlen(a->path);
+
+		if ((a->access & CP_FS_DENY) || strncmp(a->path, r->path, l) != 0 ||
+		    (r->path[l] != '/' && strcmp(a->path, "/") != 0))
+			continue;
+		if (!near || strlen(near->path) < l)
+			near = a;
+	}
+	if (!near || (near->access & CP_FS_TMPFS))
+		return "not in the view";
+	if (lstat(r->path, &st) < 0)
+		return errno == ENOENT ? "absent on this host" : "out of this user's reach";
+	snprintf(dir, sizeof(dir), "%s", r->path);
+	slash = strrchr(dir, '/');
+	slash[slash == dir] = '\0';     /* "/x" -> "/" */
+	if (near->access & CP_FS_WRITE)
+		return "covered: its directory is writable";
+	if (access(dir, R_OK) < 0)
+		return "covered: its directory cannot be listed";
+	return "hidden";
+}
+
 static uint32_t pid_ns;
 
 static void mount_proc(void)

@@ -278,6 +278,17 @@ static const char *verdict(const struct cp_policy *p, const struct feat *f, enum
 	return cp_layer_required(p, l) ? "fail-closed" : "degrade";
 }
 
+/* The profile builds a filesystem view (a mount namespace and a
+ * filesystem section) with denied paths in it. */
+static bool view_forecast(const struct cp_policy *p)
+{
+	bool deny = false;
+
+	for (size_t i = 0; p->fs.present && i < p->fs.nrules; i++)
+		deny |= (p->fs.rules[i].access & CP_FS_DENY) != 0;
+	return deny && cp_layer_wanted(p, CP_LAYER_NAMESPACES) && (p->ns.mask & CP_NS_MOUNT);
+}
+
 int cr_probe_main(const struct cp_run_opts *o)
 {
 	struct feat f[F__COUNT];
@@ -318,6 +329,15 @@ int cr_probe_main(const struct cp_run_opts *o)
 			json_object_object_add(root, "profile", json_object_new_string(p->name ? p->name : ""));
 			json_object_object_add(root, "layers", ls);
 			json_object_object_add(root, "would_run", json_object_new_boolean(!would_fail));
+			if (view_forecast(p)) {
+				struct json_object *d = json_object_new_object();
+
+				for (size_t i = 0; i < p->fs.nrules; i++)
+					if (p->fs.rules[i].access & CP_FS_DENY)
+						json_object_object_add(d, p->fs.rules[i].path, json_object_new_string(
+							cr_view_deny_fate(p, &p->fs.rules[i])));
+				json_object_object_add(root, "denied_paths", d);
+			}
 		}
 		puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
 						    JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -333,6 +353,13 @@ int cr_probe_main(const struct cp_run_opts *o)
 
 				would_fail |= strcmp(v, "fail-closed") == 0;
 				printf("  %-12s %-11s %s\n", cp_layer_name((enum cp_layer)l), v, why);
+			}
+			if (view_forecast(p)) {
+				printf("denied paths in the view:\n");
+				for (size_t i = 0; i < p->fs.nrules; i++)
+					if (p->fs.rules[i].access & CP_FS_DENY)
+						printf("  %-40s %s\n", p->fs.rules[i].path,
+						       cr_view_deny_fate(p, &p->fs.rules[i]));
 			}
 			printf("would %s\n", would_fail ? "fail closed (exit 125)" : "run");
 		}

@@ -135,6 +135,10 @@ for who in root nobody; do
 	if [ $who = root ]; then xo="^keep gone$"; else xo="^keep refused$"; fi
 	t "$who: denied name, unlistable dir" 0 "$xo" -- "${B[@]}" -- /bin/sh -c \
 		"printf '%s ' \$(cat $W/bin/xonly/k); test -e $W/bin/xonly/x || { echo gone; exit; }; cat $W/bin/xonly/x 2>/dev/null || echo refused"
+	t "$who: probe forecasts them" 0 "^covered: its directory is writable;hidden;hidden;$([ $who = root ] &&
+		echo hidden || echo 'covered: its directory cannot be listed')$" -- "${AS[@]}" /bin/sh -c \
+		"$R --probe --json --profile $W/basic.profile -D SCRATCH=$S -D PROBEDIR=$W/bin | python3 -c \
+		'import json, sys; print(\";\".join(json.load(sys.stdin)[\"denied_paths\"].values()))'"
 	t "$who: rw bind writes"    0 "write=0" -- "${B[@]}" -- "$W/bin/cr-probe" write "$S/rw/f"
 	t "$who: ro bind refuses"   0 "write=30" -- "${B[@]}" -- "$W/bin/cr-probe" write /etc/cr-test
 	t "$who: tmpfs /tmp"        0 "write=0" -- "${B[@]}" -- "$W/bin/cr-probe" write /tmp/x
