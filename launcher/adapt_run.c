@@ -33,7 +33,35 @@ struct cr_adapt {
 	struct cp_adapt_recorder *rec;
 	struct cp_tree tree;
 	bool have_tree;
+	struct cp_bpf *bpf;            /* r->bpf or own_bpf: the level's map */
+	uint32_t forbid[4];            /* cumulative CP_FORBID_* per level */
 };
+
+/* the same cumulation as policy-compiler/bpf_maps.c puts in the kernel */
+static void forbid_levels(const struct cp_policy *p, uint32_t forbid[4])
+{
+	forbid[0] = 0;
+	for (uint32_t lvl = 1; lvl <= CP_MAX_LEVELS; lvl++) {
+		forbid[lvl] = forbid[lvl - 1];
+		for (size_t i = 0; i < p->adapt.nlevels; i++)
+			if (p->adapt.levels[i].level == lvl)
+				forbid[lvl] |= p->adapt.levels[i].forbid;
+	}
+}
+
+int cr_adapt_forbidden(const struct cp_run *r, uint32_t *level, uint32_t *forbid)
+{
+	const struct cr_adapt *a = r->adapt;
+	int rc;
+
+	if (!a || !a->sess || !a->bpf)
+		return -ENOENT;
+	rc = cp_bpf_get_level(a->bpf, level);
+	if (rc)
+		return rc;
+	*forbid = a->forbid[*level & 3];
+	return 0;
+}
 
 static int adapt_ready(int fd, void *ctx)
 {
@@ -177,13 +205,9 @@ void cr_adapt_layer_attach(struct cp_run *r)
 				 feature_progs[i] + 9);
 		}
 
-	/* the same cumulation as policy-compiler/bpf_maps.c puts in the kernel */
-	for (uint32_t lvl = 1; lvl <= CP_MAX_LEVELS; lvl++) {
-		forbid[lvl] = forbid[lvl - 1];
-		for (size_t i = 0; i < p->adapt.nlevels; i++)
-			if (p->adapt.levels[i].level == lvl)
-				forbid[lvl] |= p->adapt.levels[i].forbid;
-	}
+	forbid_levels(p, forbid);
+	memcpy(a->forbid, forbid, sizeof(a->forbid));
+	a->bpf = b;
 	/* the host-wide observers turn tasks outside <cgroup2>/compart away
 	 * before their hash lookup; every launch (re)states the root, the
 	 * same for all of root's sandboxes */
@@ -228,9 +252,16 @@ void cr_adapt_layer_attach(struct cp_run *r)
 		 * that exist here act on it. */
 		bool lsm = cp_bpf_lsm_active(b);
 		uint32_t all = forbid[CP_MAX_LEVELS];
-		char gaps[160] = "";
+		char gaps[200] = "";
 
-		if (!lsm && (all & (CP_FORBID_EXEC | CP_FORBID_EXEC_NEW | CP_FORBID_WRITE |
+		if (!lsm && r->notify && (all & CP_FORBID_EXEC_NEW))
+			snprintf(gaps, sizeof(gaps), "; write, exec and fork restrictions enforced by "
+				 "a seccomp user-notification gate (no scratch exemption); exec-new "
+				 "restriction NOT enforced (no BPF LSM)");
+		else if (!lsm && r->notify && (all & (CP_FORBID_EXEC | CP_FORBID_WRITE | CP_FORBID_FORK)))
+			snprintf(gaps, sizeof(gaps), "; write, exec and fork restrictions enforced by "
+				 "a seccomp user-notification gate (no scratch exemption)");
+		else if (!lsm && (all & (CP_FORBID_EXEC | CP_FORBID_EXEC_NEW | CP_FORBID_WRITE |
 				    CP_FORBID_FORK)))
 			snprintf(gaps, sizeof(gaps), "; exec, exec-new, write and fork restrictions "
 				 "NOT enforced (no BPF LSM)");

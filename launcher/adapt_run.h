@@ -7,6 +7,7 @@
 #define CR_ADAPT_RUN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct cp_run;
 
@@ -18,5 +19,9 @@ void cr_adapt_layer_attach(struct cp_run *r);
  * false): drain decisions, write the summary, commit or discard the
  * feature trace, remove the sandbox's model.  Safe to call twice. */
 void cr_adapt_layer_detach(struct cp_run *r, bool completed);
+/* The sandbox's current level and what it forbids (cumulative
+ * CP_FORBID_*), read from the kernel's map now: 0, or -errno (-ENOENT:
+ * no adapt session, so the level never rises). */
+int cr_adapt_forbidden(const struct cp_run *r, uint32_t *level, uint32_t *forbid);
 
 #endif /* CR_ADAPT_RUN_H */

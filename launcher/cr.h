@@ -29,6 +29,7 @@ enum cr_report_kind {
 	CR_REP_EXEC,        /* execve failed: err, msg = command */
 	CR_REP_EXIT,        /* the target's wait status */
 	CR_REP_PTY,         /* carries the master of the sandbox's own pty */
+	CR_REP_NOTIFY,      /* carries the containment gate's seccomp listener */
 };
 
 /* Small enough that one write(2) to a pipe is atomic (PIPE_BUF). */
@@ -73,6 +74,9 @@ struct cr_plan {
 	size_t nfilters;
 	unsigned int seccomp_flags;
 	const char *seccomp_source;  /* "cache", "compiled", "precompiled blob" */
+	/* the containment level's seccomp gate (notify.c); len 0: none */
+	struct sock_fprog gate;
+	uint32_t gate_classes;       /* CP_FORBID_* bits it enforces */
 };
 
 /* ---- sandbox side (never return on failure: report and _exit) -------- */
@@ -92,6 +96,7 @@ void cr_caps_apply(const struct cr_plan *pl);
 void cr_rlimits_apply(const struct cr_plan *pl);
 void cr_landlock_apply(const struct cr_plan *pl);
 void cr_seccomp_install(const struct cr_plan *pl);
+void cr_notify_install(const struct cr_plan *pl);
 
 /* ---- supervisor side -------------------------------------------------- */
 
@@ -103,6 +108,18 @@ size_t cr_landlock_count(const struct cp_policy *p, int abi);
 /* Compile or fetch from cache the seccomp programs; fills pl->filters. */
 void cr_seccomp_prepare(struct cp_run *r, struct cr_plan *pl);
 void cr_seccomp_release(struct cr_plan *pl);
+/* Add the profile's extra ABIs to a libseccomp filter: 0 or -errno. */
+int cr_seccomp_add_arches(void *scmp_ctx, const struct cp_policy *p);
+
+/* The containment gate (notify.c): the CP_FORBID_* classes of p's adapt
+ * levels it can enforce; build it into pl (0, or -errno with *why);
+ * watch its listener in the supervisor's loop; stop. */
+uint32_t cr_notify_classes(const struct cp_policy *p);
+int cr_notify_prepare(const struct cp_policy *p, struct cr_plan *pl, char *why, size_t n);
+void cr_notify_release(struct cr_plan *pl);
+int cr_notify_start(struct cp_run *r, int fd);
+void cr_notify_stop(struct cp_run *r);
+unsigned long cr_notify_refused(const struct cp_run *r);
 
 /* Where this caller's sandbox cgroups go: 0, or -errno with *why. */
 int cr_cgroup_parent(char *parent, size_t plen, char *why, size_t n);

@@ -289,6 +289,8 @@ void cr_init_main(const struct cr_plan *pl)
 	cr_rlimits_apply(pl);
 	cr_caps_apply(pl);
 	cr_landlock_apply(pl);
+	/* after every setup call: the gate sees the target's spawn and on */
+	cr_notify_install(pl);
 	/* the target must not be able to reach our fds via /proc/1/fd */
 	if (prctl(PR_SET_DUMPABLE, 0) < 0)
 		cr_child_fail(errno, "PR_SET_DUMPABLE");

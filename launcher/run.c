@@ -321,6 +321,28 @@ static void plan_namespaces(struct cp_run *r, struct cr_plan *pl)
 	pl->gid = getegid();
 }
 
+/* The containment level's seccomp gate (notify.c): where the profile's
+ * adapt levels forbid write, exec or fork and BPF LSM will not act. */
+static void plan_gate(struct cp_run *r, struct cr_plan *pl)
+{
+	const struct cp_policy *p = r->policy;
+	char why[256];
+	bool lsm;
+
+	pl->gate.len = 0;
+	pl->gate.filter = NULL;
+	/* the adapt layer needs BPF, so root; without a model the level
+	 * never rises */
+	if (!cp_layer_wanted(p, CP_LAYER_ADAPT) || !p->adapt.model_path ||
+	    !cr_notify_classes(p) || geteuid() != 0)
+		return;
+	lsm = r->bpf ? cp_bpf_lsm_active(r->bpf) : cp_bpf_probe_lsm(why, sizeof(why)) == 1;
+	/* without a gate the adapt layer says which restrictions are NOT
+	 * enforced */
+	if (!lsm)
+		(void)cr_notify_prepare(p, pl, why, sizeof(why));
+}
+
 static void plan_landlock(struct cp_run *r, struct cr_plan *pl)
 {
 	int err;
@@ -518,7 +540,7 @@ int cr_run_main(const struct cp_run_opts *o)
 	struct report_ctx rctx = { .r = r, .pl = &pl, .out = &out };
 	bool handshake;
 	struct cr_report rep;
-	int rep_pipe[2], go_pipe[2], sfd, e, code, status, pool_fd, host_net = -1;
+	int rep_pipe[2], go_pipe[2], sfd, e, code, status, pool_fd, host_net = -1, gate_fd = -1;
 	bool pool_refill;
 	struct json_object *ev;
 	char why[512], cwd[PATH_MAX];
@@ -571,6 +593,7 @@ int cr_run_main(const struct cp_run_opts *o)
 	 * sandboxed process exists yet.  Loading programs early here keeps
 	 * the verifier out of the window in which the init waits. */
 	cp_bpf_layer_prepare(r);
+	plan_gate(r, &pl);
 
 	if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
 		if (view_has_own_devpts(&pl)) {
@@ -628,6 +651,10 @@ int cr_run_main(const struct cp_run_opts *o)
 		int pfd;
 		ssize_t n = recv_report(rep_pipe[0], &rep, &pfd);
 
+		if (n == (ssize_t)sizeof(rep) && rep.kind == CR_REP_NOTIFY && pfd >= 0 && gate_fd < 0) {
+			gate_fd = pfd;   /* watched once the loop exists */
+			continue;
+		}
 		if (n == (ssize_t)sizeof(rep) && rep.kind == CR_REP_PTY && pfd >= 0) {
 			out.pty_master = pfd;   /* proxied once the loop runs */
 			continue;
@@ -650,6 +677,11 @@ int cr_run_main(const struct cp_run_opts *o)
 
 	if (cp_super_init(&r->super) < 0)
 		die_errno("epoll");
+	/* the gate's calls wait for us from now on: before anything else */
+	if (gate_fd >= 0 && (e = cr_notify_start(r, gate_fd)) < 0)
+		die("the containment gate: %s", strerror(-e));
+	if (pl.gate.len && gate_fd < 0)
+		die("the containment gate: the sandbox sent no listener");
 	/* layer: bpf - the sandbox exists in its cgroup (r->cgroup_fd,
 	 * r->cgroup_id, r->child_pid) and has run nothing of the target yet */
 	cp_bpf_layer_attach(r);
@@ -699,6 +731,7 @@ int cr_run_main(const struct cp_run_opts *o)
 	cr_pty_restore(&g_pty);
 
 	/* layer: adapt detach - before the BPF layer closes the maps it uses */
+	cr_notify_stop(r);
 	cr_adapt_layer_detach(r, true);
 	/* layer: bpf detach */
 	cp_bpf_layer_detach(r);
@@ -717,6 +750,7 @@ int cr_run_main(const struct cp_run_opts *o)
 		warnx_cr("warning: %lu audit events could not be written", cp_audit_lost(r->audit));
 	cp_audit_close(r->audit);
 	cr_seccomp_release(&pl);
+	cr_notify_release(&pl);
 	cr_env_free(pl.envp);
 	cp_policy_free(r->policy);
 	return code;

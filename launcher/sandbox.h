@@ -129,6 +129,7 @@ struct cp_run {
 	/* private state of supervisor-side layers, owned by their files */
 	void *bpf;
 	void *adapt;
+	void *notify;                  /* notify.c: the containment gate */
 };
 
 /* Does the profile want this layer at all (its rules, or `required`)? */

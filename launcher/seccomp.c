@@ -269,6 +269,21 @@ static uint32_t scmp_arch_of(enum cp_arch a)
 	return 0;
 }
 
+int cr_seccomp_add_arches(void *scmp_ctx, const struct cp_policy *p)
+{
+	for (int a = 0; a < 4; a++) {
+		int r;
+
+		if (!(p->seccomp.arches & (1u << a)) || (1u << a) == NATIVE)
+			continue;
+		r = seccomp_arch_add(scmp_ctx, scmp_arch_of((enum cp_arch)(1u << a)));
+		/* already there, or an ABI this libseccomp cannot add here */
+		if (r < 0 && r != -EEXIST && r != -EINVAL)
+			return r;
+	}
+	return 0;
+}
+
 /* The launcher's TIOCSTI/TIOCLINUX filter, built with libseccomp. */
 static struct sock_filter *build_tty_filter(const struct cp_policy *p, size_t *len)
 {
@@ -281,16 +296,9 @@ static struct sock_filter *build_tty_filter(const struct cp_policy *p, size_t *l
 	ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx)
 		die("seccomp: seccomp_init failed");
-	for (int a = 0; a < 4; a++) {
-		uint32_t sa;
-
-		if (!(p->seccomp.arches & (1u << a)) || (1u << a) == NATIVE)
-			continue;
-		sa = scmp_arch_of((enum cp_arch)(1u << a));
-		r = seccomp_arch_add(ctx, sa);
-		if (r < 0 && r != -EEXIST && r != -EINVAL)
-			die("seccomp: adding an architecture: %s", strerror(-r));
-	}
+	r = cr_seccomp_add_arches(ctx, p);
+	if (r < 0)
+		die("seccomp: adding an architecture: %s", strerror(-r));
 	for (size_t i = 0; i < 2; i++) {
 		/* ioctl's request is an unsigned int: compare the low 32 bits */
 		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,

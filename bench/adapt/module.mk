@@ -12,5 +12,10 @@ $(ADAPT_BENCH): $(BUILD)/obj/bench/adapt/bench-adapt.o $(BUILD)/obj/launcher/ada
 bench-adapt: $(ADAPT_BENCH)
 	$(ADAPT_BENCH) --rounds 15 --model $(TOP)/profiles/models/default.tree
 
+# the containment gate's cost at level 0 (bench/adapt/bench-gate.sh)
+.PHONY: bench-gate
+bench-gate: $(BUILD)/compart-run
+	BUILD=$(BUILD) TOP=$(TOP) $(TOP)/bench/adapt/bench-gate.sh
+
 ALL += $(ADAPT_BENCH)
-BENCH += bench-adapt
+BENCH += bench-adapt bench-gate

@@ -22,10 +22,10 @@ ADAPT_TESTS := $(ADAPT_T)/test_tree $(ADAPT_T)/test_tree_kernel $(ADAPT_T)/adapt
 ALL += $(ADAPT_TESTS)
 CHECK_SUITES += adapt-tree=$(ADAPT_T)/test_tree adapt-tree-kernel=$(ADAPT_T)/test_tree_kernel \
                 adapt-live-net=$(TOP)/tests/adapt/live-net.sh adapt-live-freeze=$(TOP)/tests/adapt/live-freeze.sh adapt-live-run=$(TOP)/tests/adapt/live-run.sh \
-                adapt-live-attacks=$(TOP)/tests/adapt/live-attacks.sh
+                adapt-live-attacks=$(TOP)/tests/adapt/live-attacks.sh adapt-live-gate=$(TOP)/tests/adapt/live-gate.sh
 CHECK_SAN_SUITES += adapt-tree=$(ADAPT_T)/test_tree adapt-tree-kernel=$(ADAPT_T)/test_tree_kernel \
                     adapt-live-net=$(TOP)/tests/adapt/live-net.sh adapt-live-freeze=$(TOP)/tests/adapt/live-freeze.sh adapt-live-run=$(TOP)/tests/adapt/live-run.sh \
-                adapt-live-attacks=$(TOP)/tests/adapt/live-attacks.sh
+                adapt-live-attacks=$(TOP)/tests/adapt/live-attacks.sh adapt-live-gate=$(TOP)/tests/adapt/live-gate.sh
 
 
 # ---- corpus, default model, evaluation --------------------------------------
