@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,10 @@ static const struct {
 #ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
 #define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
 #endif
+
+/* Refusals logged one by one; a program hammering a forbidden call
+ * cannot flood the audit log: the rest are counted ("gate" event). */
+#define CR_GATE_AUDIT_MAX 256
 
 /* An open is a write when any of these is set. */
 static const unsigned long write_flags[] = { O_WRONLY, O_RDWR, O_CREAT, O_TRUNC };
@@ -299,6 +304,16 @@ static int on_notify(int fd, void *ctx)
 	uint32_t cls, level = 0, forbid = 0;
 	int rc;
 
+	/* epoll also wakes us for POLLHUP (no task left with the filter):
+	 * on kernels before 6.6 a receive would then block forever */
+	{
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		if (poll(&pfd, 1, 0) < 0)
+			return errno == EINTR ? 0 : CP_SUPER_REMOVE;
+		if (!(pfd.revents & POLLIN))
+			return (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)) ? CP_SUPER_REMOVE : 0;
+	}
 	memset(g->req, 0, sizeof(*g->req));
 	rc = seccomp_notify_receive(fd, g->req);
 	if (rc < 0) {
@@ -316,11 +331,11 @@ static int on_notify(int fd, void *ctx)
 	g->resp->id = g->req->id;
 	if ((cls & forbid) && !(r->flags & CP_RUN_LOG_ONLY)) {
 		g->resp->error = -EPERM;
-		g->refused++;
-		audit_refusal(r, g->req, cls & forbid, level, false);
+		if (g->refused++ < CR_GATE_AUDIT_MAX)
+			audit_refusal(r, g->req, cls & forbid, level, false);
 	} else {
 		/* --log-only: say what would have been refused, refuse nothing */
-		if (cls & forbid)
+		if ((cls & forbid) && g->refused++ < CR_GATE_AUDIT_MAX)
 			audit_refusal(r, g->req, cls & forbid, level, true);
 		g->resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 	}
@@ -370,6 +385,8 @@ void cr_notify_stop(struct cp_run *r)
 
 		json_object_object_add(o, "answered", json_object_new_int64((int64_t)g->answered));
 		json_object_object_add(o, "refused", json_object_new_int64((int64_t)g->refused));
+		json_object_object_add(o, "refusals_not_logged", json_object_new_int64(
+			g->refused > CR_GATE_AUDIT_MAX ? (int64_t)(g->refused - CR_GATE_AUDIT_MAX) : 0));
 		cp_audit_emit(r->audit, "gate", o);
 	}
 	(void)cp_super_del_fd(&r->super, g->fd);
