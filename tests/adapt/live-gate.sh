@@ -210,6 +210,9 @@ check "ransomware: tightened, ends normally (rc=$rc), files left unencrypted" \
 check "ransomware: its ransom note was refused" '[ ! -e "$work/rw/victim/README-RANSOM.txt" ]'
 fi
 
+check "--probe --profile forecasts the gate" \
+	'"$CR" --probe --profile "$work/gate.profile" | grep -q "^  adapt .*through the seccomp gate"'
+
 # 6. levels that forbid only what cgroup BPF enforces: no gate
 filters() { "$CR" --profile "$work/$1.profile" -- /bin/grep Seccomp_filters /proc/self/status 2>/dev/null | tr -dc 0-9; }
 fg=$(filters gate) fc=$(filters connect)
