@@ -6,10 +6,11 @@
 #   gate     levels also forbid write, fork and exec: on a host without
 #            BPF LSM every open-for-write, unlink, mkdir, rename, fork and
 #            exec of the sandbox waits for the supervisor's answer
-# The workload is gate-heavy on purpose: unpack /usr/include (thousands of
-# files and directories), list and read it, delete it, then 100 fork+exec.
-# Reported: medians of interleaved rounds, their ratio, the notifications
-# per run (the audit log's "gate" event) and the cost of one.
+# Two workloads: "unpack" is gate-heavy on purpose (unpack /usr/include:
+# thousands of files and directories, read, delete, then 100 fork+exec);
+# "build" is an ordinary one (compile and link 20 small C files, run the
+# program).  Reported: medians of interleaved rounds, their ratio, the
+# notifications per run (the audit log's "gate" event) and the cost of one.
 #   RUNS=9 bench/adapt/bench-gate.sh
 set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -32,7 +33,7 @@ for v in no-gate gate; do
 	cat >"$W/$v.profile" <<EOF
 include "default"
 filesystem {
-	read-write $W
+	read-write exec $W
 }
 adapt {
 	model "$W/never.tree"
@@ -43,47 +44,65 @@ layers {
 }
 EOF
 done
-cat >"$W/work.sh" <<'EOF'
+cat >"$W/unpack.sh" <<'EOF'
 set -e
-d=$1/tree.$$
-mkdir "$d"
+d=$(mktemp -d "$1/tree.XXXXXX")
 tar -C "$d" -xf "$1/inc.tar"
 find "$d" -type f -name '*.h' | head -2000 | xargs cat > /dev/null
 rm -rf "$d"
 for i in $(seq 100); do /bin/true; done
 EOF
-for v in no-gate gate; do   # warm the plan cache and the page cache
-	"$CR" --profile "$W/$v.profile" -- /bin/sh "$W/work.sh" "$W" 2>/dev/null || {
-		echo "bench-gate: the $v run failed:"; "$CR" --profile "$W/$v.profile" -- /bin/sh "$W/work.sh" "$W"; exit 1; }
+cat >"$W/build.sh" <<'EOF'
+set -e
+d=$(mktemp -d "$1/build.XXXXXX")
+cd "$d"
+for i in $(seq 20); do
+	printf 'int f%d(int x) { return x * %d + 1; }\n' $i $i > f$i.c
 done
-for r in $(seq "$RUNS"); do
-	for v in no-gate gate; do
-		s=$(date +%s%N)
-		"$CR" --profile "$W/$v.profile" --audit-log "$W/$v.$r.jsonl" -- /bin/sh "$W/work.sh" "$W" 2>/dev/null || exit 1
-		e=$(date +%s%N)
-		echo "$v $(( (e - s) / 1000 ))" >>"$W/times"
+{ for i in $(seq 20); do echo "int f$i(int);"; done
+  echo 'int main(void) { int s = 0;'
+  for i in $(seq 20); do echo "s += f$i($i);"; done
+  echo 'return s == 0; }'; } > main.c
+for c in *.c; do gcc -O1 -c "$c"; done
+gcc -o prog *.o
+./prog
+cd ..; rm -rf "$d"
+EOF
+command -v gcc >/dev/null || { echo "bench-gate: SKIP: gcc not installed (make deps)"; exit 0; }
+wls="unpack build"
+for wl in $wls; do
+	for v in no-gate gate; do   # warm the plan cache and the page cache
+		"$CR" --profile "$W/$v.profile" -- /bin/sh "$W/$wl.sh" "$W" >/dev/null 2>&1 || {
+			echo "bench-gate: the $wl workload failed ($v):"
+			"$CR" --profile "$W/$v.profile" -- /bin/sh "$W/$wl.sh" "$W"; exit 1; }
 	done
 done
-python3 - "$W" "$RUNS" <<'PY'
+for r in $(seq "$RUNS"); do
+	for wl in $wls; do
+		for v in no-gate gate; do
+			s=$(date +%s%N)
+			"$CR" --profile "$W/$v.profile" --audit-log "$W/$wl.$v.$r.jsonl" -- \
+				/bin/sh "$W/$wl.sh" "$W" >/dev/null 2>&1 || exit 1
+			e=$(date +%s%N)
+			echo "$wl $v $(( (e - s) / 1000 ))" >>"$W/times"
+		done
+	done
+done
+python3 - "$W" "$RUNS" $wls <<'PY'
 import json, statistics, sys
-w, runs = sys.argv[1], int(sys.argv[2])
-t = {"no-gate": [], "gate": []}
+w, runs, wls = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+t = {}
 for line in open(f"{w}/times"):
-    v, us = line.split()
-    t[v].append(int(us) / 1000)
-notes = []
-for r in range(1, runs + 1):
-    for line in open(f"{w}/gate.{r}.jsonl"):
-        e = json.loads(line)
-        if e.get("event") == "gate":
-            notes.append(e["answered"])
-m = {v: statistics.median(x) for v, x in t.items()}
-n = statistics.median(notes) if notes else 0
-print(f"bench-gate: {runs} interleaved rounds, median wall time of the workload under compart-run")
-for v in t:
-    print(f"  {v:8} {m[v]:9.1f} ms")
-print(f"  gate / no-gate = {m['gate'] / m['no-gate']:.3f}")
-if n:
-    print(f"  notifications answered per run: {n:.0f}; cost of one: "
-          f"{(m['gate'] - m['no-gate']) * 1000 / n:.1f} us")
+    wl, v, us = line.split()
+    t.setdefault((wl, v), []).append(int(us) / 1000)
+print(f"bench-gate: {runs} interleaved rounds, median wall time under compart-run")
+for wl in wls:
+    notes = [e["answered"] for r in range(1, runs + 1)
+             for e in map(json.loads, open(f"{w}/{wl}.gate.{r}.jsonl")) if e.get("event") == "gate"]
+    a, b = statistics.median(t[(wl, "no-gate")]), statistics.median(t[(wl, "gate")])
+    n = statistics.median(notes) if notes else 0
+    line = f"  {wl:7} no-gate {a:9.1f} ms  gate {b:9.1f} ms  gate/no-gate = {b / a:.3f}"
+    if n:
+        line += f"  ({n:.0f} gated calls, {(b - a) * 1000 / n:.1f} us each)"
+    print(line)
 PY
