@@ -108,6 +108,8 @@ size_t cr_landlock_count(const struct cp_policy *p, int abi);
 /* Compile or fetch from cache the seccomp programs; fills pl->filters. */
 void cr_seccomp_prepare(struct cp_run *r, struct cr_plan *pl);
 void cr_seccomp_release(struct cr_plan *pl);
+/* A libseccomp filter as classic BPF, in out (malloc'd): 0 or -errno. */
+int cr_seccomp_export(void *scmp_ctx, struct sock_fprog *out);
 /* Add the profile's extra ABIs to a libseccomp filter: 0 or -errno. */
 int cr_seccomp_add_arches(void *scmp_ctx, const struct cp_policy *p);
 
@@ -118,6 +120,9 @@ uint32_t cr_notify_classes(const struct cp_policy *p);
 int cr_notify_prepare(const struct cp_policy *p, struct cr_plan *pl, char *why, size_t n);
 void cr_notify_release(struct cr_plan *pl);
 int cr_notify_start(struct cp_run *r, int fd);
+/* Start answering (the gate's thread): after the last fork of the
+ * supervisor, since a forked child would inherit no thread. */
+int cr_notify_run(struct cp_run *r);
 void cr_notify_stop(struct cp_run *r);
 unsigned long cr_notify_refused(const struct cp_run *r);
 

@@ -677,7 +677,7 @@ int cr_run_main(const struct cp_run_opts *o)
 
 	if (cp_super_init(&r->super) < 0)
 		die_errno("epoll");
-	/* the gate's calls wait for us from now on: before anything else */
+	/* the gate's calls wait for an answer from cr_notify_run() on */
 	if (gate_fd >= 0 && (e = cr_notify_start(r, gate_fd)) < 0)
 		die("the containment gate: %s", strerror(-e));
 	if (pl.gate.len && gate_fd < 0)
@@ -708,6 +708,10 @@ int cr_run_main(const struct cp_run_opts *o)
 	/* the pool is down to half (or empty): top it up, off our path */
 	if (pool_refill)
 		(void)cr_netpool_refill_detached(cr_netpool_dir());
+	/* the gate's thread, once nothing forks any more; calls the sandbox
+	 * makes meanwhile wait in the kernel */
+	if ((e = cr_notify_run(r)) < 0)
+		die("the containment gate: starting its thread: %s", strerror(-e));
 
 	e = cp_super_run(&r->super);
 	if (e < 0)

@@ -289,9 +289,8 @@ static struct sock_filter *build_tty_filter(const struct cp_policy *p, size_t *l
 {
 	__attribute__((cleanup(ctx_releasep))) scmp_filter_ctx ctx = NULL;
 	static const unsigned long cmds[] = { TIOCSTI, TIOCLINUX };
-	struct sock_filter *prog;
-	struct stat st;
-	int fd, r;
+	struct sock_fprog out;
+	int r;
 
 	ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx)
@@ -306,20 +305,38 @@ static struct sock_filter *build_tty_filter(const struct cp_policy *p, size_t *l
 		if (r < 0)
 			die("seccomp: TIOCSTI rule: %s", strerror(-r));
 	}
-	fd = memfd_create("cr-seccomp", MFD_CLOEXEC);
-	if (fd < 0)
-		die_errno("memfd_create");
-	r = seccomp_export_bpf(ctx, fd);
+	r = cr_seccomp_export(ctx, &out);
 	if (r < 0)
-		die("seccomp: export: %s", strerror(-r));
-	if (fstat(fd, &st) < 0 || st.st_size <= 0 || st.st_size % (off_t)sizeof(struct sock_filter))
-		die("seccomp: exported program has a bad size");
+		die("seccomp: exporting the terminal filter: %s", strerror(-r));
+	*len = out.len;
+	return out.filter;
+}
+
+int cr_seccomp_export(void *scmp_ctx, struct sock_fprog *out)
+{
+	cleanup_fd int fd = memfd_create("cr-seccomp", MFD_CLOEXEC);
+	struct sock_filter *prog;
+	struct stat st;
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	r = seccomp_export_bpf(scmp_ctx, fd);
+	if (r < 0)
+		return r;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (st.st_size <= 0 || st.st_size % (off_t)sizeof(struct sock_filter) ||
+	    st.st_size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS)
+		return -E2BIG;
 	prog = xcalloc(1, (size_t)st.st_size);
-	if (pread(fd, prog, (size_t)st.st_size, 0) != st.st_size)
-		die_errno("seccomp: reading the exported program");
-	close(fd);
-	*len = (size_t)st.st_size / sizeof(struct sock_filter);
-	return prog;
+	if (pread(fd, prog, (size_t)st.st_size, 0) != st.st_size) {
+		free(prog);
+		return -EIO;
+	}
+	out->filter = prog;
+	out->len = (unsigned short)(st.st_size / (off_t)sizeof(struct sock_filter));
+	return 0;
 }
 
 static void load_blob(const char *path, struct sock_fprog *out)
