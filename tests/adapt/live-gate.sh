@@ -213,7 +213,45 @@ fi
 check "--probe --profile forecasts the gate" \
 	'"$CR" --probe --profile "$work/gate.profile" | grep -q "^  adapt .*through the seccomp gate"'
 
-# 6. levels that forbid only what cgroup BPF enforces: no gate
+# 6. io_uring would submit writes the gate never sees: refused while gated,
+# even by a profile whose own syscall policy allows it
+for v in gate connect; do
+	cat >"$work/uring-$v.profile" <<EOF
+namespaces {
+	user pid mount ipc uts
+}
+filesystem {
+	read-only /etc
+	exec /usr /bin /sbin
+	optional exec /lib /lib64
+	read-write $work
+}
+syscalls {
+	default allow
+}
+adapt {
+	model "$work/write2.tree"
+	level 2 forbid $([ $v = gate ] && echo "write fork exec" || echo connect)
+}
+layers {
+	adapt required
+	bpf-lsm optional
+}
+EOF
+done
+cat >"$work/uring.py" <<'PY'
+import ctypes, errno, os
+libc = ctypes.CDLL(None, use_errno=True)
+params = ctypes.create_string_buffer(120)
+fd = libc.syscall(425, 4, params)      # io_uring_setup(4, &params)
+print("io_uring:" + ("ok" if fd >= 0 else errno.errorcode.get(ctypes.get_errno(), "?")))
+PY
+ug=$("$CR" --profile "$work/uring-gate.profile" -- $PY "$work/uring.py" 2>/dev/null)
+uc=$("$CR" --profile "$work/uring-connect.profile" -- $PY "$work/uring.py" 2>/dev/null)
+check "io_uring refused where the gate is ($ug), allowed where it is not ($uc)" \
+	'[ "$ug" = io_uring:EPERM ] && [ "$uc" = io_uring:ok ]'
+
+# 7. levels that forbid only what cgroup BPF enforces: no gate
 filters() { "$CR" --profile "$work/$1.profile" -- /bin/grep Seccomp_filters /proc/self/status 2>/dev/null | tr -dc 0-9; }
 fg=$(filters gate) fc=$(filters connect)
 check "a gate only where a level forbids write, fork or exec (filters $fg vs $fc)" \
