@@ -84,6 +84,9 @@ struct cr_plan {
 __attribute__((noreturn, format(printf, 2, 3)))
 void cr_child_fail(int err, const char *fmt, ...);
 extern int cr_child_report_fd;
+/* A report of `kind` carrying fd (SCM_RIGHTS) on the report socket:
+ * 0 or -errno. */
+int cr_child_send_fd(int sock, enum cr_report_kind kind, int fd);
 
 __attribute__((noreturn))
 void cr_init_main(const struct cr_plan *pl);

@@ -35,7 +35,6 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -211,16 +210,6 @@ void cr_notify_release(struct cr_plan *pl)
 
 void cr_notify_install(const struct cr_plan *pl)
 {
-	struct cr_report rep = { .kind = CR_REP_NOTIFY };
-	struct iovec iov = { .iov_base = &rep, .iov_len = sizeof(rep) };
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} cm;
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cm.buf, .msg_controllen = sizeof(cm.buf),
-	};
 	int fd;
 
 	if (!pl->gate.len)
@@ -230,12 +219,7 @@ void cr_notify_install(const struct cr_plan *pl)
 			  &pl->gate);
 	if (fd < 0)
 		cr_child_fail(errno, "seccomp: installing the containment gate");
-	memset(&cm, 0, sizeof(cm));
-	cm.h.cmsg_level = SOL_SOCKET;
-	cm.h.cmsg_type = SCM_RIGHTS;
-	cm.h.cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(&cm.h), &fd, sizeof(int));
-	if (sendmsg(pl->report_fd, &mh, MSG_NOSIGNAL) != (ssize_t)sizeof(rep))
+	if (cr_child_send_fd(pl->report_fd, CR_REP_NOTIFY, fd) < 0)
 		cr_child_fail(errno, "seccomp: handing the gate's listener to the supervisor");
 	close(fd);
 }

@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -132,14 +131,6 @@ void cr_pty_drain(struct cr_pty *t)
  * over the report socket; the slave stays for the command. */
 void cr_pty_inside_open(const struct cr_plan *pl, int *slave)
 {
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} cm;
-	struct cr_report rep = { .kind = CR_REP_PTY };
-	struct iovec iov = { &rep, sizeof(rep) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
-			     .msg_controllen = sizeof(cm.buf) };
 	char name[64];
 	int master;
 
@@ -155,12 +146,7 @@ void cr_pty_inside_open(const struct cr_plan *pl, int *slave)
 		(void)tcsetattr(*slave, TCSANOW, &pl->tio);
 	if (pl->have_ws)
 		(void)ioctl(master, TIOCSWINSZ, &pl->ws);
-	memset(&cm, 0, sizeof(cm));
-	cm.h.cmsg_level = SOL_SOCKET;
-	cm.h.cmsg_type = SCM_RIGHTS;
-	cm.h.cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(&cm.h), &master, sizeof(int));
-	if (sendmsg(pl->report_fd, &mh, MSG_NOSIGNAL) != (ssize_t)sizeof(rep))
+	if (cr_child_send_fd(pl->report_fd, CR_REP_PTY, master) < 0)
 		cr_child_fail(errno, "pty: handing the terminal to the supervisor");
 	close(master);
 }
