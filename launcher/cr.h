@@ -76,7 +76,6 @@ struct cr_plan {
 	const char *seccomp_source;  /* "cache", "compiled", "precompiled blob" */
 	/* the containment level's seccomp gate (notify.c); len 0: none */
 	struct sock_fprog gate;
-	uint32_t gate_classes;       /* CP_FORBID_* bits it enforces */
 };
 
 /* ---- sandbox side (never return on failure: report and _exit) -------- */
@@ -113,13 +112,16 @@ void cr_seccomp_prepare(struct cp_run *r, struct cr_plan *pl);
 void cr_seccomp_release(struct cr_plan *pl);
 /* A libseccomp filter as classic BPF, in out (malloc'd): 0 or -errno. */
 int cr_seccomp_export(void *scmp_ctx, struct sock_fprog *out);
+/* cleanup attribute for a libseccomp filter context (scmp_filter_ctx) */
+void cr_seccomp_releasep(void **scmp_ctx);
 /* Add the profile's extra ABIs to a libseccomp filter: 0 or -errno. */
 int cr_seccomp_add_arches(void *scmp_ctx, const struct cp_policy *p);
 
-/* The containment gate (notify.c): the CP_FORBID_* classes of p's adapt
- * levels it can enforce; build it into pl (0, or -errno with *why);
- * watch its listener in the supervisor's loop; stop. */
-uint32_t cr_notify_classes(const struct cp_policy *p);
+/* The containment gate (notify.c): is it needed for p here (its adapt
+ * levels forbid write, exec or fork and BPF LSM will not enforce them)?
+ * Build it into pl (0, or -errno with *why); watch its listener in the
+ * supervisor's loop; stop. */
+bool cr_notify_needed(const struct cp_policy *p, bool lsm_active);
 int cr_notify_prepare(const struct cp_policy *p, struct cr_plan *pl, char *why, size_t n);
 void cr_notify_release(struct cr_plan *pl);
 int cr_notify_start(struct cp_run *r, int fd);
@@ -127,7 +129,6 @@ int cr_notify_start(struct cp_run *r, int fd);
  * supervisor, since a forked child would inherit no thread. */
 int cr_notify_run(struct cp_run *r);
 void cr_notify_stop(struct cp_run *r);
-unsigned long cr_notify_refused(const struct cp_run *r);
 
 /* Where this caller's sandbox cgroups go: 0, or -errno with *why. */
 int cr_cgroup_parent(char *parent, size_t plen, char *why, size_t n);

@@ -115,7 +115,7 @@ struct cr_notify {
 	unsigned long answered, refused;
 };
 
-uint32_t cr_notify_classes(const struct cp_policy *p)
+static uint32_t gate_classes(const struct cp_policy *p)
 {
 	uint32_t all = 0;
 
@@ -124,17 +124,19 @@ uint32_t cr_notify_classes(const struct cp_policy *p)
 	return all & CR_GATE_CLASSES;
 }
 
-static void ctx_releasep(scmp_filter_ctx *c)
+bool cr_notify_needed(const struct cp_policy *p, bool lsm_active)
 {
-	if (*c)
-		seccomp_release(*c);
+	/* the adapt layer needs BPF, so root; without a model the level
+	 * never rises; with BPF LSM its hooks enforce the level */
+	return cp_layer_wanted(p, CP_LAYER_ADAPT) && p->adapt.model_path && gate_classes(p) &&
+	       geteuid() == 0 && !lsm_active;
 }
 
 /* The gate's filter for the classes in `cls`, exported as classic BPF.
  * 0 or -errno (libseccomp's). */
 static int build(const struct cp_policy *p, uint32_t cls, struct sock_fprog *out)
 {
-	__attribute__((cleanup(ctx_releasep))) scmp_filter_ctx ctx = NULL;
+	__attribute__((cleanup(cr_seccomp_releasep))) scmp_filter_ctx ctx = NULL;
 	int r, nr;
 
 	ctx = seccomp_init(SCMP_ACT_ALLOW);
@@ -182,20 +184,16 @@ int cr_notify_prepare(const struct cp_policy *p, struct cr_plan *pl, char *why, 
 	struct seccomp_notif_sizes sz;
 	int r;
 
-	pl->gate.filter = NULL;
-	pl->gate.len = 0;
-	pl->gate_classes = 0;
 	if (syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &act) < 0 ||
 	    syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0) {
 		snprintf(why, n, "seccomp user notification unavailable: %s", strerror(errno));
 		return -EOPNOTSUPP;
 	}
-	r = build(p, cr_notify_classes(p), &pl->gate);
+	r = build(p, gate_classes(p), &pl->gate);
 	if (r < 0) {
 		snprintf(why, n, "building the seccomp gate: %s", strerror(-r));
 		return r;
 	}
-	pl->gate_classes = cr_notify_classes(p);
 	return 0;
 }
 
@@ -449,11 +447,4 @@ void cr_notify_stop(struct cp_run *r)
 		seccomp_notify_free(g->req, g->resp);
 	free(g);
 	r->notify = NULL;
-}
-
-unsigned long cr_notify_refused(const struct cp_run *r)
-{
-	const struct cr_notify *g = r->notify;
-
-	return g ? g->refused : 0;
 }

@@ -260,9 +260,9 @@ static bool layer_available(const struct cp_policy *p, const struct feat *f, enu
 	}
 	case CP_LAYER_ADAPT:
 		*why = f[F_CGROUP_BPF].ok ? "" : f[F_CGROUP_BPF].detail;
-		if (f[F_CGROUP_BPF].ok && !f[F_BPF_LSM].ok && cr_notify_classes(p))
-			/* the same choice as the run's plan_gate() */
-			*why = f[F_SECCOMP_NOTIF].ok && geteuid() == 0 ?
+		if (f[F_CGROUP_BPF].ok && cr_notify_needed(p, f[F_BPF_LSM].ok))
+			/* the run's choice (plan_gate) */
+			*why = f[F_SECCOMP_NOTIF].ok ?
 				"write, exec and fork restrictions through the seccomp gate "
 				"(no scratch exemption; exec-new not enforced)" :
 				"write, exec and fork restrictions NOT enforced (no BPF LSM, no "

@@ -331,16 +331,14 @@ static void plan_gate(struct cp_run *r, struct cr_plan *pl)
 
 	pl->gate.len = 0;
 	pl->gate.filter = NULL;
-	/* the adapt layer needs BPF, so root; without a model the level
-	 * never rises */
-	if (!cp_layer_wanted(p, CP_LAYER_ADAPT) || !p->adapt.model_path ||
-	    !cr_notify_classes(p) || geteuid() != 0)
+	if (!cr_notify_needed(p, false))   /* first the checks that need no probe */
 		return;
 	lsm = r->bpf ? cp_bpf_lsm_active(r->bpf) : cp_bpf_probe_lsm(why, sizeof(why)) == 1;
-	/* without a gate the adapt layer says which restrictions are NOT
-	 * enforced */
-	if (!lsm)
-		(void)cr_notify_prepare(p, pl, why, sizeof(why));
+	/* without a gate the adapt layer reports the restrictions as NOT
+	 * enforced; say why here, where it is known */
+	if (!lsm && cr_notify_prepare(p, pl, why, sizeof(why)) < 0)
+		warnx_cr("warning: adapt: no containment gate (%s): write, exec and fork "
+			 "restrictions will NOT be enforced", why);
 }
 
 static void plan_landlock(struct cp_run *r, struct cr_plan *pl)

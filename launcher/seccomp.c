@@ -252,7 +252,7 @@ out:
 	free(buf);
 }
 
-static void ctx_releasep(scmp_filter_ctx *c)
+void cr_seccomp_releasep(void **c)
 {
 	if (*c)
 		seccomp_release(*c);
@@ -287,7 +287,7 @@ int cr_seccomp_add_arches(void *scmp_ctx, const struct cp_policy *p)
 /* The launcher's TIOCSTI/TIOCLINUX filter, built with libseccomp. */
 static struct sock_filter *build_tty_filter(const struct cp_policy *p, size_t *len)
 {
-	__attribute__((cleanup(ctx_releasep))) scmp_filter_ctx ctx = NULL;
+	__attribute__((cleanup(cr_seccomp_releasep))) scmp_filter_ctx ctx = NULL;
 	static const unsigned long cmds[] = { TIOCSTI, TIOCLINUX };
 	struct sock_fprog out;
 	int r;

@@ -136,17 +136,19 @@ out=$(setpriv --reuid=65534 --regid=65534 --clear-groups -- "$RUN" --probe --pro
 echo "$out" | grep -Eq '^  cgroup +fail-closed' && echo "$out" | grep -qx "would fail closed (exit 125)" &&
 	ok "probe, rootless: the limits' cgroup layer would fail closed" ||
 	bad "probe, rootless: the limits' cgroup layer would fail closed" "$out"
-setpriv --reuid=65534 --regid=65534 --clear-groups -- "$RUN" --cache-dir "$W/ucache" \
-	--profile "$W/mem.profile" -D "SCRATCH=$W/uscratch" -D "PROBEDIR=$BUILD/tests/launcher" \
-	-- /bin/sh -c "touch $W/uscratch/ran" >"$W/u.out" 2>&1
+# urun PROFILE OUT CMD: run CMD rootless under PROFILE, output to OUT
+urun() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups -- "$RUN" --cache-dir "$W/ucache" \
+		--profile "$W/$1.profile" -D "SCRATCH=$W/uscratch" -D "PROBEDIR=$BUILD/tests/launcher" \
+		-- /bin/sh -c "$3" >"$W/$2" 2>&1
+}
+urun mem u.out "touch $W/uscratch/ran"
 rc=$?
 expect "rootless, limits unobtainable: exit 125" "$rc" 125
 grep -q "layer cgroup is required by profile mem but cannot be applied: cgroup .* is not delegated" "$W/u.out" && ok "rootless: the message names the cgroup layer and why" ||
 	bad "rootless: the message names the cgroup layer and why" "$(cat "$W/u.out")"
 [ ! -e "$W/uscratch/ran" ] && ok "rootless: the command did not run" || bad "rootless: the command did not run"
-setpriv --reuid=65534 --regid=65534 --clear-groups -- "$RUN" --cache-dir "$W/ucache" \
-	--profile "$W/optional.profile" -D "SCRATCH=$W/uscratch" -D "PROBEDIR=$BUILD/tests/launcher" \
-	-- /bin/sh -c "echo ran" >"$W/o.out" 2>&1
+urun optional o.out "echo ran"
 rc=$?
 expect "rootless, cgroup optional: runs (exit 0)" "$rc" 0
 grep -q "optional layer cgroup not applied" "$W/o.out" && ok "rootless, cgroup optional: degraded, said on stderr" ||
