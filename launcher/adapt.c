@@ -105,6 +105,39 @@ out:
 	return rc;
 }
 
+/* Setup path: every update of an array of maps waits for an RCU grace
+ * period (4-13 ms here), so a sandbox slot keeps its tree array after its
+ * sandbox, and the next sandbox with that id rewrites it in place.  Safe
+ * only while the slot's walk is off (CP_ADAPT_F_TREE clear, see
+ * cp_adapt_sandbox_setup); -ENOENT when the slot has no array yet. */
+static int tree_rewrite(int trees_fd, uint32_t sid, const struct cp_tree *t)
+{
+	static struct cp_tree_node nodes[CP_TREE_MAX_NODES];
+	static uint32_t keys[CP_TREE_MAX_NODES];
+	uint32_t inner_id, count = CP_TREE_MAX_NODES;
+	int inner, rc = 0;
+
+	if (t->n > CP_TREE_MAX_NODES)
+		return -EINVAL;
+	if (bpf_map_lookup_elem(trees_fd, &sid, &inner_id))
+		return -ENOENT;
+	inner = bpf_map_get_fd_by_id(inner_id);
+	if (inner < 0)
+		return -ENOENT;
+	/* the whole array in one call: the new nodes, then zeros over
+	 * whatever the previous tree left beyond them */
+	memset(nodes, 0, sizeof(nodes));
+	memcpy(nodes, t->nodes, t->n * sizeof(nodes[0]));
+	for (uint32_t i = 0; i < CP_TREE_MAX_NODES; i++)
+		keys[i] = i;
+	if (bpf_map_update_batch(inner, keys, nodes, &count, NULL))
+		rc = -errno;
+	else if (count != CP_TREE_MAX_NODES)
+		rc = -EIO;
+	close(inner);
+	return rc;
+}
+
 int cp_adapt_scope_root(const char *cg2root, const char *cg_path, struct cp_scope_root *out)
 {
 	size_t rl = strlen(cg2root);
@@ -150,14 +183,24 @@ int cp_adapt_sandbox_setup(const struct cp_adapt_fds *fds, uint32_t sid,
 	rc = fill_sensitive(fds->sensitive);
 	if (rc)
 		return rc;
+	/* the slot's walk stays off until its tree is complete (a launcher
+	 * that crashed may have left its flags set) */
+	memset(&st, 0, sizeof(st));
+	if (bpf_map_update_elem(fds->state, &sid, &st, BPF_ANY))
+		return -errno;
 	if (cfg->tree) {
-		rc = cp_adapt_tree_install(fds->trees, sid, cfg->tree);
+		char why[128];
+
+		if (cp_tree_validate(cfg->tree->nodes, cfg->tree->n, NULL, why, sizeof(why)))
+			return -EINVAL;
+		rc = tree_rewrite(fds->trees, sid, cfg->tree);
+		if (rc == -ENOENT)
+			rc = cp_adapt_tree_install(fds->trees, sid, cfg->tree);
 		if (rc)
 			return rc;
-	} else {
-		bpf_map_delete_elem(fds->trees, &sid);
 	}
-	memset(&st, 0, sizeof(st));
+	/* without a tree the slot's old array, if any, stays unused: the
+	 * walk needs CP_ADAPT_F_TREE */
 	st.flags = CP_ADAPT_F_ENABLED | (cfg->tree ? CP_ADAPT_F_TREE : 0) |
 		   (cfg->record ? CP_ADAPT_F_RECORD : 0) |
 		   (cfg->lsm_observers ? CP_ADAPT_F_LSM_FILES : 0);
@@ -180,7 +223,8 @@ void cp_adapt_sandbox_teardown(const struct cp_adapt_fds *fds, uint32_t sid)
 		return;
 	memset(&st, 0, sizeof(st));
 	bpf_map_update_elem(fds->state, &sid, &st, BPF_ANY);
-	bpf_map_delete_elem(fds->trees, &sid);
+	/* the tree array stays in the slot for the next sandbox with this id
+	 * (tree_rewrite): deleting it would cost an RCU grace period */
 }
 
 int cp_adapt_state_read(const struct cp_adapt_fds *fds, uint32_t sid, struct cp_adapt_state *st)

@@ -66,10 +66,15 @@ int cp_adapt_scope_root(const char *cg2root, const char *cg_path, struct cp_scop
 /* Store it in cp_obs_root.  0 or -errno. */
 int cp_adapt_set_scope_root(const struct cp_adapt_fds *fds, const struct cp_scope_root *root);
 
-/* Remove the sandbox's tree and state.  Safe to repeat. */
+/* Clear the sandbox's state (its walk stops).  Its tree array stays in the
+ * slot, rewritten in place by the next setup with this id: removing or
+ * replacing an array-of-maps slot waits for an RCU grace period.  Safe to
+ * repeat. */
 void cp_adapt_sandbox_teardown(const struct cp_adapt_fds *fds, uint32_t sid);
 
-/* Put/replace only the tree of a sandbox (inner array map). */
+/* Put/replace only the tree of a sandbox, atomically even while the
+ * sandbox runs: a new inner array swapped into the slot (one RCU grace
+ * period). */
 int cp_adapt_tree_install(int trees_fd, uint32_t sid, const struct cp_tree *t);
 
 /* Read the sandbox's state and compute the current window values exactly

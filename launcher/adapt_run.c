@@ -265,9 +265,9 @@ void cr_adapt_layer_attach(struct cp_run *r)
 				    CP_FORBID_FORK)))
 			snprintf(gaps, sizeof(gaps), "; exec, exec-new, write and fork restrictions "
 				 "NOT enforced (no BPF LSM)");
-		cp_layer_applied(r, CP_LAYER_ADAPT, "sandbox %u, model %s (%zu nodes, depth %u), "
-				 "eval every %u events, window %u ms%s%s%s", so.sandbox_id,
-				 p->adapt.model_path, a->tree.n, a->tree.depth, so.cfg.eval_every,
+		cp_layer_applied(r, CP_LAYER_ADAPT, "sandbox %u (programs %s), model %s (%zu nodes, "
+				 "depth %u), eval every %u events, window %u ms%s%s%s", so.sandbox_id,
+				 cp_bpf_reused(b) ? "pinned" : "loaded", p->adapt.model_path, a->tree.n, a->tree.depth, so.cfg.eval_every,
 				 so.cfg.window_ms, gaps, missing[0] ? "; features not observed: " : "",
 				 missing);
 	}

@@ -37,6 +37,7 @@
 #include <linux/bpf.h>
 #include <linux/magic.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
 
@@ -507,24 +508,34 @@ static bool needs_lsm(const struct bpf_program *p)
 
 /* A BTF-attached program (LSM, fentry, tp_btf) whose kernel function or
  * tracepoint does not exist in this kernel would fail the whole object's
- * load: find those first.  (Kprobes fail at attach instead.) */
-static bool target_exists(const struct bpf_program *p)
+ * load: find those first.  (Kprobes fail at attach instead.)  `vmlinux`
+ * is the kernel's BTF, parsed once by the caller: libbpf's
+ * libbpf_find_vmlinux_btf_id() parses all of it (about 5 MB) on every
+ * call, which cost ~3.5 ms per program here.  The names looked up are
+ * the kernel's: bpf_lsm_<hook> for LSM programs, the btf_trace_<tp>
+ * typedef for tp_btf, the function itself for fentry/fexit. */
+static bool target_exists(const struct bpf_program *p, const struct btf *vmlinux)
 {
 	enum bpf_prog_type t = bpf_program__type(p);
 	enum bpf_attach_type a = bpf_program__expected_attach_type(p);
 	const char *sec = bpf_program__section_name(p), *slash;
+	char name[256];
+	int kind = BTF_KIND_FUNC;
 
 	if (t != BPF_PROG_TYPE_LSM && t != BPF_PROG_TYPE_TRACING)
 		return true;
-	bool ok;
-
 	slash = strchr(sec, '/');
 	if (!slash || !slash[1])
 		return true;
-	libbpf_hush = true;     /* a missing target is reported, not logged */
-	ok = libbpf_find_vmlinux_btf_id(slash + 1, a) >= 0;
-	libbpf_hush = false;
-	return ok;
+	if (t == BPF_PROG_TYPE_LSM) {
+		snprintf(name, sizeof(name), "bpf_lsm_%s", slash + 1);
+	} else if (a == BPF_TRACE_RAW_TP) {
+		snprintf(name, sizeof(name), "btf_trace_%s", slash + 1);
+		kind = BTF_KIND_TYPEDEF;
+	} else {
+		snprintf(name, sizeof(name), "%s", slash + 1);
+	}
+	return btf__find_by_name_kind(vmlinux, name, kind) > 0;
 }
 
 static void note_missing(struct cp_bpf *b, struct bpf_program *p)
@@ -541,6 +552,7 @@ static void note_missing(struct cp_bpf *b, struct bpf_program *p)
 static int load_and_pin(struct cp_bpf *b, char *why, size_t n)
 {
 	struct compart_bpf *skel;
+	struct btf *vmlinux;
 	struct bpf_program *prog;
 	struct bpf_map *map;
 	char p[PATH_MAX + 128];
@@ -552,12 +564,20 @@ static int load_and_pin(struct cp_bpf *b, char *why, size_t n)
 		setwhy(why, n, "opening the BPF object: %s", strerror(-rc));
 		return rc;
 	}
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux) {
+		rc = -errno;
+		setwhy(why, n, "reading the kernel's BTF (/sys/kernel/btf/vmlinux): %s",
+		       strerror(-rc));
+		goto out;
+	}
 	bpf_object__for_each_program(prog, skel->obj) {
 		if (!b->lsm_active && needs_lsm(prog))
 			bpf_program__set_autoload(prog, false);
-		else if (!target_exists(prog))
+		else if (!target_exists(prog, vmlinux))
 			note_missing(b, prog);
 	}
+	btf__free(vmlinux);
 	rc = compart_bpf__load(skel);
 	if (rc) {
 		setwhy(why, n, "loading the BPF programs (verifier): %s", strerror(-rc));
@@ -703,6 +723,147 @@ static int open_pins(struct cp_bpf *b, const char *sub, struct cp_named_fd *arr,
 	return 0;
 }
 
+/* ---- resident mode ----------------------------------------------------
+ *
+ * By default the last sandbox to exit unpins everything, so nothing stays
+ * in the kernel, and the next launch loads and verifies the object again
+ * (~200 ms here, most of it in the verifier).  An operator may ask for the
+ * object to stay loaded (`compart-ctl bpf resident`: the <root>/resident
+ * marker).  Then the last sandbox only unpins the global links: the
+ * observers and LSM hooks detach, so processes outside any sandbox pay
+ * nothing while no sandbox runs, and the verified programs and the maps
+ * stay pinned.  <pin_dir>/idle marks that state; the next launch attaches
+ * the global programs again from their pins, under the lock. */
+
+static void pin_root_of(const char *pin_dir, char *out, size_t n)
+{
+	const char *slash = strrchr(pin_dir, '/');
+
+	snprintf(out, n, "%.*s", slash ? (int)(slash - pin_dir) : 0, pin_dir);
+}
+
+static bool resident_wanted(const char *pin_dir)
+{
+	char root[PATH_MAX], p[PATH_MAX + 16];
+
+	pin_root_of(pin_dir, root, sizeof(root));
+	snprintf(p, sizeof(p), "%s/resident", root);
+	return access(p, F_OK) == 0;
+}
+
+static bool is_idle(const char *pin_dir)
+{
+	char p[PATH_MAX + 320];
+
+	snprintf(p, sizeof(p), "%s/idle", pin_dir);
+	return access(p, F_OK) == 0;
+}
+
+/* The last sandbox left and the operator wants the object resident:
+ * detach the global programs by unpinning their links, keep the rest.
+ * false (nothing changed) when a linked program has no pin of its own,
+ * since it could not be attached again: the caller then unpins all. */
+static bool go_idle(const char *pin_dir)
+{
+	char dir[PATH_MAX + 16], p[PATH_MAX + 300];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/links", pin_dir);
+	d = opendir(dir);
+	if (!d)
+		return false;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || !strncmp(de->d_name, "missing-", 8))
+			continue;
+		snprintf(p, sizeof(p), "%s/progs/%s-none", pin_dir, de->d_name);
+		if (access(p, F_OK) < 0) {
+			closedir(d);
+			return false;
+		}
+	}
+	rewinddir(d);
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || !strncmp(de->d_name, "missing-", 8))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		unlink(p);
+	}
+	closedir(d);
+	snprintf(p, sizeof(p), "%s/idle", pin_dir);
+	return mkdir(p, 0700) == 0 || errno == EEXIST;
+}
+
+/* Attach the global programs again from their pins (lock held).  As at
+ * the first load: an LSM program that does not attach fails the layer;
+ * a tracing observer that does not is left out and reported by
+ * cp_bpf_prog_attached(). */
+static int wake_up(struct cp_bpf *b, char *why, size_t n)
+{
+	char p[PATH_MAX + 300];
+
+	for (unsigned i = 0; i < b->nprogs; i++) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int lfd, rc;
+
+		if (b->progs[i].attach != -1)
+			continue;             /* cgroup programs: per sandbox */
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(b->progs[i].fd, &info, &len) < 0) {
+			rc = -errno;
+			setwhy(why, n, "inspecting pinned program %s: %s", b->progs[i].name,
+			       strerror(-rc));
+			return rc;
+		}
+		if (info.type != BPF_PROG_TYPE_LSM && info.type != BPF_PROG_TYPE_TRACING)
+			continue;             /* SEC("syscall"): run, never attached */
+		/* tp_btf, fentry and LSM programs carry their target from load */
+		lfd = bpf_raw_tracepoint_open(NULL, b->progs[i].fd);
+		if (lfd < 0) {
+			rc = -errno;
+			if (info.type == BPF_PROG_TYPE_LSM) {
+				setwhy(why, n, "attaching %s again: %s", b->progs[i].name, strerror(-rc));
+				return rc;
+			}
+			continue;
+		}
+		snprintf(p, sizeof(p), "%s/links/%s", b->pin_dir, b->progs[i].name);
+		rc = bpf_obj_pin(lfd, p) < 0 ? -errno : 0;
+		close(lfd);                   /* the pin keeps it attached */
+		if (rc && rc != -EEXIST) {
+			setwhy(why, n, "pinning link %s: %s", p, strerror(-rc));
+			return rc;
+		}
+	}
+	snprintf(p, sizeof(p), "%s/idle", b->pin_dir);
+	rmdir(p);
+	return 0;
+}
+
+/* Other object versions left resident and idle (an older build): a fresh
+ * load replaces them, so they would only hold kernel memory. */
+static void drop_idle_siblings(const char *pin_dir)
+{
+	char root[PATH_MAX], p[PATH_MAX + 300];
+	const char *self = strrchr(pin_dir, '/');
+	struct dirent *de;
+	DIR *d;
+
+	pin_root_of(pin_dir, root, sizeof(root));
+	d = opendir(root);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] != 'v' || (self && !strcmp(de->d_name, self + 1)))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", root, de->d_name);
+		if (is_idle(p))
+			rm_tree(p);
+	}
+	closedir(d);
+}
+
 static int lock_acquire(struct cp_bpf *b, const char *path)
 {
 	char dir[PATH_MAX];
@@ -783,16 +944,82 @@ int cp_bpf_open(const struct cp_bpf_opts *o, struct cp_bpf **out, char *why, siz
 		rc = load_and_pin(b, why, n);
 		if (rc)
 			goto fail;
+		drop_idle_siblings(b->pin_dir);
 	}
 	rc = open_pins(b, "maps", b->maps, &b->nmaps, false, why, n);
 	if (!rc)
 		rc = open_pins(b, "progs", b->progs, &b->nprogs, true, why, n);
+	if (!rc && b->reused && is_idle(b->pin_dir))
+		rc = wake_up(b, why, n);
 	if (rc)
 		goto fail;
 	*out = b;
 	return 0;
 fail:
 	cp_bpf_close(b);
+	return rc;
+}
+
+int cp_bpf_resident(const struct cp_bpf_opts *o, bool on, char *why, size_t n)
+{
+	const char *root = o && o->pin_root ? o->pin_root : CP_PIN_ROOT;
+	const char *lockp = o && o->lock_path ? o->lock_path : CP_LOCK_PATH;
+	char mark[PATH_MAX + 16], p[PATH_MAX + 300];
+	struct cp_bpf *b;
+	struct dirent *de;
+	DIR *d;
+	int rc;
+
+	snprintf(mark, sizeof(mark), "%s/resident", root);
+	if (on) {
+		rc = ensure_bpffs(root);
+		if (!rc)
+			rc = mkdir_p(root, 0700);
+		if (!rc && mkdir(mark, 0700) < 0 && errno != EEXIST)
+			rc = -errno;
+		if (rc) {
+			setwhy(why, n, "marking %s: %s", mark, strerror(-rc));
+			return rc;
+		}
+		/* load (or wake) now, so that the next launch finds it ready;
+		 * closing as the last user leaves it idle */
+		rc = cp_bpf_open(o, &b, why, n);
+		if (rc) {
+			rmdir(mark);
+			return rc;
+		}
+		cp_bpf_close(b);
+		return 0;
+	}
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->lock_fd = -1;
+	rc = lock_acquire(b, lockp);
+	if (rc) {
+		setwhy(why, n, "locking %s: %s", lockp, strerror(-rc));
+		free(b);
+		return rc;
+	}
+	if (rmdir(mark) < 0 && errno != ENOENT) {
+		rc = -errno;
+		setwhy(why, n, "removing %s: %s", mark, strerror(-rc));
+	}
+	/* idle versions go now; one still in use goes with its last sandbox */
+	d = rc ? NULL : opendir(root);
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] != 'v')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", root, de->d_name);
+		if (is_idle(p))
+			rm_tree(p);
+	}
+	if (d) {
+		closedir(d);
+		rmdir(root);          /* only if nothing else is pinned there */
+	}
+	close(b->lock_fd);
+	free(b);
 	return rc;
 }
 
@@ -1339,16 +1566,13 @@ void cp_bpf_close(struct cp_bpf *b)
 	b->nlinks = 0;
 	if (b->have_sandbox)
 		clear_sandbox_entries(b, b->sandbox_id, b->cgroup_id);
-	if (b->nmaps && b->pin_dir[0] && !any_sandbox_left(b)) {
-		char root[PATH_MAX], *slash;
+	if (b->nmaps && b->pin_dir[0] && !any_sandbox_left(b) &&
+	    !(resident_wanted(b->pin_dir) && go_idle(b->pin_dir))) {
+		char root[PATH_MAX];
 
 		rm_tree(b->pin_dir);  /* last user: links detach as the pins go */
-		snprintf(root, sizeof(root), "%s", b->pin_dir);
-		slash = strrchr(root, '/');
-		if (slash) {
-			*slash = 0;
-			rmdir(root);  /* only if no other version's pins are there */
-		}
+		pin_root_of(b->pin_dir, root, sizeof(root));
+		rmdir(root);          /* only if no other version's pins are there */
 	}
 	ring_buffer__free(b->rb);
 	if (b->rb_fd >= 0)

@@ -14,7 +14,8 @@
  *                         entries (its ring buffer stays in the slot for
  *                         the next sandbox with that id: replacing a
  *                         map-in-map slot costs an RCU grace period); when
- *                         it was the last sandbox, unpin everything; unlock.
+ *                         it was the last sandbox, unpin everything (or,
+ *                         in resident mode, only the global links); unlock.
  * The lock is flock() on /run/compart/bpf.lock, so concurrent launches and
  * teardowns never see half-built or half-removed state.
  */
@@ -51,6 +52,14 @@ struct cp_bpf_opts {
 /* Returns 0 or -errno with a message in `why`.  On success the lock is
  * held until cp_bpf_sandbox_add() or cp_bpf_close(). */
 int cp_bpf_open(const struct cp_bpf_opts *o, struct cp_bpf **out, char *why, size_t n);
+
+/* Resident mode, the operator's choice (compart-ctl bpf resident|release).
+ * on: keep the verified programs and the maps pinned while no sandbox
+ * runs, with the global programs detached (nothing runs for processes
+ * outside a sandbox), and load them now if they are not loaded.  off:
+ * unpin whatever is idle now; a version still in use goes with its last
+ * sandbox.  0 or -errno with a message in `why`. */
+int cp_bpf_resident(const struct cp_bpf_opts *o, bool on, char *why, size_t n);
 
 bool cp_bpf_lsm_active(const struct cp_bpf *b);
 /* Why the LSM programs are not active ("" when they are). */

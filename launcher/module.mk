@@ -18,12 +18,22 @@ $(BUILD)/compart-run: $(LAUNCHER_OBJS) $(LIBCOMPART)
 
 ALL += $(if $(LAUNCHER_SRCS),$(BUILD)/compart-run)
 
-# compart-ctl: operator commands (status, set-level, netns-pool).  Its source
+# compart-ctl: operator commands (status, set-level, netns-pool, bpf).  Its source
 # is launcher/ctl/ (not launcher/*.c, which all go into compart-run); it
 # shares the adaptive layer's map access, the audit writer and the netns
-# pool with compart-run.
+# pool and the BPF loader (resident mode) with compart-run.
+# The BPF loader without the compart-run glue (CP_BPF_CORE_ONLY): what
+# compart-ctl and the BPF test suites link.
+BPF_CORE_OBJ := $(BUILD)/obj/launcher/bpf_core.o
+
+$(BPF_CORE_OBJ): $(TOP)/launcher/bpf.c | $(DEPS_STAMP) $(BPF_SKELS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      launcher/bpf.c (core)")
+	$(Q)$(CC) $(CFLAGS) -DCP_BPF_CORE_ONLY -MMD -MP -c -o $@ $<
+
 $(BUILD)/compart-ctl: $(BUILD)/obj/launcher/ctl/compart-ctl.o $(BUILD)/obj/launcher/adapt.o \
-		$(BUILD)/obj/launcher/audit.o $(BUILD)/obj/launcher/netpool.o $(LIBCOMPART)
+		$(BUILD)/obj/launcher/audit.o $(BUILD)/obj/launcher/netpool.o $(BPF_CORE_OBJ) \
+		$(BUILD)/obj/policy-compiler/bpf_maps.o $(LIBCOMPART)
 	@$(if $(Q),echo "  LD      $(notdir $@)")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBCOMPART_LIBS) $(LIBS_BPF)
 

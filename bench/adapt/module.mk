@@ -17,5 +17,10 @@ bench-adapt: $(ADAPT_BENCH)
 bench-gate: $(BUILD)/compart-run
 	BUILD=$(BUILD) TOP=$(TOP) $(TOP)/bench/adapt/bench-gate.sh
 
+# adaptive launch latency: cold, resident (compart-ctl bpf resident), concurrent
+.PHONY: bench-resident
+bench-resident: $(BUILD)/compart-run $(BUILD)/compart-ctl
+	BUILD=$(BUILD) TOP=$(TOP) $(TOP)/bench/adapt/bench-resident.sh
+
 ALL += $(ADAPT_BENCH)
-BENCH += bench-adapt bench-gate
+BENCH += bench-adapt bench-gate bench-resident

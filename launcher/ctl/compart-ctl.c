@@ -11,6 +11,15 @@
  *                                      root launches (netpool.h)
  *   compart-ctl netns-pool status      how many are ready, of how many
  *   compart-ctl netns-pool flush       unpin them all, remove the pool
+ *   compart-ctl bpf resident           keep the verified BPF programs and
+ *                                      maps loaded while no sandbox runs
+ *                                      (global hooks detached then); load
+ *                                      them now
+ *   compart-ctl bpf release            back to the default: unpin them
+ *                                      when the last sandbox exits (now,
+ *                                      if none runs)
+ *   compart-ctl bpf status             what is pinned, in which state, and
+ *                                      the kernel memory it holds
  *
  * The model only ever raises a level; lowering it is this explicit,
  * operator-only action (root: it writes the pinned BPF maps under
@@ -19,6 +28,7 @@
  * the cgroup by itself: write 0 to its cgroup.freeze (the path is in the
  * audit log's cgroup layer event).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <glob.h>
 #include <stdio.h>
@@ -30,6 +40,7 @@
 #include <linux/types.h>
 
 #include "adapt.h"
+#include "bpf.h"
 #include "netpool.h"
 
 #define EXIT_USAGE 2
@@ -202,12 +213,131 @@ static int netns_pool(int argc, char **argv)
 	return EXIT_USAGE;
 }
 
+/* The kernel memory a BPF object holds, as its fdinfo reports it. */
+static unsigned long long memlock_of(int fd)
+{
+	char p[64], line[256];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "/proc/self/fdinfo/%d", fd);
+	f = fopen(p, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+struct pin_count {
+	unsigned n, skipped;
+	unsigned long long bytes;
+};
+
+static int count_pins(const char *dir, void *ctx)
+{
+	struct pin_count *c = ctx;
+	char p[700];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return -ENOENT;
+	while ((de = readdir(d))) {
+		int fd;
+
+		if (de->d_name[0] == '.' || !strncmp(de->d_name, "missing-", 8))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		fd = bpf_obj_get(p);
+		if (fd < 0) {
+			c->skipped++;
+			continue;
+		}
+		c->n++;
+		c->bytes += memlock_of(fd);
+		close(fd);
+	}
+	closedir(d);
+	return 0;
+}
+
+static int bpf_status_dir(const char *dir, void *ctx)
+{
+	struct pin_count maps = { 0 }, progs = { 0 }, links = { 0 };
+	char sub[600];
+	unsigned *count = ctx, running = 0;
+	int fd = open_map(dir, "cp_sandboxes");
+	uint64_t key, *prev = NULL;
+
+	if (fd >= 0) {
+		while (bpf_map_get_next_key(fd, prev, &key) == 0) {
+			running++;
+			prev = &key;
+		}
+		close(fd);
+	}
+	snprintf(sub, sizeof(sub), "%s/maps", dir);
+	count_pins(sub, &maps);
+	snprintf(sub, sizeof(sub), "%s/progs", dir);
+	count_pins(sub, &progs);
+	snprintf(sub, sizeof(sub), "%s/links", dir);
+	count_pins(sub, &links);
+	snprintf(sub, sizeof(sub), "%s/idle", dir);
+	(*count)++;
+	printf("%s: %s\n  %u sandbox%s running, %u global hook%s attached; %u programs, %u maps, "
+	       "%.1f MiB of kernel memory\n", dir,
+	       access(sub, F_OK) == 0 ? "idle (verified programs and maps kept; hooks detached)"
+				      : "loaded",
+	       running, running == 1 ? "" : "es", links.n, links.n == 1 ? "" : "s", progs.n, maps.n,
+	       (double)(maps.bytes + progs.bytes) / (1024.0 * 1024.0));
+	return 1;
+}
+
+static int bpf_cmd(int argc, char **argv)
+{
+	char why[512] = "", mark[600];
+	struct cp_bpf_opts o = { .pin_root = pin_root() };
+	unsigned n = 0;
+	int rc;
+
+	if (argc == 1 && (!strcmp(argv[0], "resident") || !strcmp(argv[0], "release"))) {
+		bool on = argv[0][2] == 's';
+
+		rc = cp_bpf_resident(&o, on, why, sizeof(why));
+		if (rc) {
+			fprintf(stderr, "compart-ctl: bpf %s: %s\n", argv[0], why[0] ? why : strerror(-rc));
+			return EXIT_FAIL;
+		}
+		if (on)
+			printf("%s: resident: the programs stay loaded while no sandbox runs\n", pin_root());
+		else
+			printf("%s: released: unpinned when the last sandbox exits\n", pin_root());
+		return 0;
+	}
+	if (argc == 1 && !strcmp(argv[0], "status")) {
+		snprintf(mark, sizeof(mark), "%s/resident", pin_root());
+		printf("%s: %s\n", pin_root(), access(mark, F_OK) == 0
+		       ? "resident (kept loaded while no sandbox runs)"
+		       : "not resident (unpinned when the last sandbox exits)");
+		rc = for_each_pin_dir(bpf_status_dir, &n);
+		if (n == 0)
+			printf("nothing loaded\n");
+		return 0;
+	}
+	usage(stderr);
+	return EXIT_USAGE;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: compart-ctl status\n"
 		   "       compart-ctl set-level SANDBOX LEVEL   (LEVEL 0..3; lowering is "
 		   "the operator's decision)\n"
-		   "       compart-ctl netns-pool fill N|status|flush   (N 1..%d)\n", CR_NETPOOL_MAX);
+		   "       compart-ctl netns-pool fill N|status|flush   (N 1..%d)\n"
+		   "       compart-ctl bpf resident|release|status\n", CR_NETPOOL_MAX);
 }
 
 int main(int argc, char **argv)
@@ -243,6 +373,8 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 3 && !strcmp(argv[1], "netns-pool"))
 		return netns_pool(argc - 2, argv + 2);
+	if (argc >= 3 && !strcmp(argv[1], "bpf"))
+		return bpf_cmd(argc - 2, argv + 2);
 	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		usage(stdout);
 		return 0;

@@ -2,7 +2,8 @@
 # Build the test VM's initramfs (gzip, cpio newc):
 #   mkinitramfs.sh OUT.cpio.gz TESTS...
 # It holds busybox-static, /bin/cp-hello (an exec target with its own
-# inode), a static /bin/compart-run and /profiles/*.profile when given,
+# inode), static /bin/compart-run and /bin/compart-ctl and
+# /profiles/*.profile when given,
 # the static test programs under /tests and an /init that mounts
 # what BPF LSM needs, runs every test, and reports
 #   "verdict: N passed, N failed"
@@ -18,7 +19,7 @@ cp "$bb" "$root/bin/busybox"
 for t in "$@"; do
 	case ${t##*/} in
 	cp-hello)    cp "$t" "$root/bin/cp-hello" ;;
-	compart-run) cp "$t" "$root/bin/compart-run" ;;
+	compart-run|compart-ctl) cp "$t" "$root/bin/${t##*/}" ;;
 	*.profile)   mkdir -p "$root/profiles"; cp "$t" "$root/profiles/" ;;
 	*)        cp "$t" "$root/tests/" ;;
 	esac

@@ -1,13 +1,8 @@
 # tests/bpf: host suites for the BPF layer (cgroup BPF rules, probes,
-# pinning and cleanup).  The loader is compiled without the compart-run
-# glue (CP_BPF_CORE_ONLY) so the suites link only what they test.
+# pinning and cleanup).  They link the loader without the compart-run
+# glue (BPF_CORE_OBJ, launcher/module.mk), so only what they test.
 TBPF_DIR  := $(BUILD)/tests/bpf
-TBPF_CORE := $(BUILD)/obj/tests/bpf/bpf_core.o
-
-$(TBPF_CORE): $(TOP)/launcher/bpf.c | $(DEPS_STAMP) $(BPF_SKELS)
-	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  CC      launcher/bpf.c (core)")
-	$(Q)$(CC) $(CFLAGS) -DCP_BPF_CORE_ONLY -MMD -MP -c -o $@ $<
+TBPF_CORE := $(BPF_CORE_OBJ)
 
 $(TBPF_DIR)/cgroup_test: $(BUILD)/obj/tests/bpf/cgroup_test.o $(BUILD)/obj/tests/bpf/agent.o \
                          $(TBPF_CORE) $(BUILD)/obj/policy-compiler/bpf_maps.o \
@@ -33,3 +28,7 @@ CHECK_SAN_SUITES += bpf-maps=$(TBPF_DIR)/bpf_maps_test
 # compart-run end to end (cgroup BPF on this host's kernel)
 CHECK_SUITES += bpf-e2e-host=$(TOP)/tests/bpf/e2e-host.sh
 CHECK_SAN_SUITES += bpf-e2e-host=$(TOP)/tests/bpf/e2e-host.sh
+
+# resident mode: compart-ctl bpf resident|release|status, re-attach from pins
+CHECK_SUITES += bpf-resident=$(TOP)/tests/bpf/resident.sh
+CHECK_SAN_SUITES += bpf-resident=$(TOP)/tests/bpf/resident.sh

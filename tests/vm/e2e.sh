@@ -1,8 +1,8 @@
 #!/bin/sh
 # compart-run end to end in the test VM (busybox sh): BPF LSM denials
 # reach the audit log with their reasons, log-only audits without
-# denying, a concurrent launch reuses the pinned programs, and nothing is
-# left pinned afterwards.  Last line: "e2e: N passed, N failed".
+# denying, a concurrent launch reuses the pinned programs, nothing is
+# left pinned afterwards, and resident mode (compart-ctl bpf) works.  Last line: "e2e: N passed, N failed".
 P=/profiles/e2e.profile
 pass=0 fail=0
 ok()  { pass=$((pass + 1)); echo "ok   $*"; }
@@ -74,6 +74,24 @@ check "grep '\"hook\":\"bprm_check_security\"' /tmp/a4.log | grep -q '\"verdict\
 kill -TERM $bg
 wait $bg
 check "[ -z \"\$(ls /sys/fs/bpf/compart 2>/dev/null)\" ]" "nothing left pinned after the last sandbox"
+
+# resident mode: the LSM programs stay verified and pinned while idle,
+# with no hook attached; a launch attaches them again from the pins and
+# they enforce; release unpins everything
+hooks() { ls /sys/fs/bpf/compart/v*/links 2>/dev/null | grep -cv '^missing-'; }
+compart-ctl bpf resident > /tmp/res.out 2>&1
+rc=$?
+check "[ $rc -eq 0 ] && [ -d /sys/fs/bpf/compart/resident ] && ls -d /sys/fs/bpf/compart/v*/idle >/dev/null 2>&1 &&
+       [ \$(hooks) -eq 0 ]" "resident: loaded and idle, no hook attached (rc $rc)"
+run /tmp/a6.log --profile $P -- /bin/cat /data/pub/private-link
+rc=$?
+check "[ $rc -ne 0 ] && ! grep -q private /tmp/e2e.out &&
+       grep '\"layer\":\"bpf-lsm\"' /tmp/a6.log | grep -q 'pinned programs'" \
+	"resident: the LSM hooks attached again from the pins enforce (rc $rc)"
+check "ls -d /sys/fs/bpf/compart/v*/idle >/dev/null 2>&1 && [ \$(hooks) -eq 0 ]" \
+	"resident: idle again after the last sandbox"
+compart-ctl bpf release > /dev/null 2>&1
+check "[ -z \"\$(ls /sys/fs/bpf/compart 2>/dev/null)\" ]" "release: nothing left pinned"
 
 echo "e2e: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -43,12 +43,23 @@ $(VM_STATIC)/compart-run: $(VM_CR_SRCS) $(wildcard $(TOP)/launcher/*.h $(TOP)/po
 	  -DCP_INSTALL_PROFILE_DIR='"/profiles"' -o $@ $(VM_CR_SRCS) \
 	  -static -lseccomp -ljson-c -lnettle -lcap -lbpf -lelf -lz -lzstd -lpthread
 
+# compart-ctl, static, for the resident-mode checks of the end-to-end script
+VM_CTL_SRCS := $(TOP)/launcher/ctl/compart-ctl.c $(TOP)/launcher/adapt.c $(TOP)/launcher/audit.c \
+               $(TOP)/launcher/netpool.c $(TOP)/launcher/bpf.c $(wildcard $(TOP)/policy-compiler/*.c)
+$(VM_STATIC)/compart-ctl: $(VM_CTL_SRCS) $(wildcard $(TOP)/launcher/*.h $(TOP)/policy-compiler/*.h) \
+                          $(BPF_SKELS) $(CP_CONSTS_H) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      static/compart-ctl")
+	$(Q)$(filter-out -fsanitize%,$(CC)) $(filter-out -fsanitize%,$(CFLAGS)) -DCP_BPF_CORE_ONLY \
+	  -o $@ $(VM_CTL_SRCS) -static -lseccomp -ljson-c -lnettle -lcap -lbpf -lelf -lz -lzstd -lpthread
+
 VM_E2E := $(TOP)/tests/vm/e2e.sh $(TOP)/tests/vm/e2e.profile $(TOP)/tests/vm/limits.sh $(TOP)/tests/vm/limits.profile
 
 # adaptive containment with BPF LSM: tests/adapt/module.mk builds it
 VM_ADAPT := $(if $(wildcard $(TOP)/tests/vm/adapt_test.c),$(VM_STATIC)/adapt_test)
 
 VM_GUEST_FILES := $(VM_STATIC)/lsm_test $(VM_ADAPT) $(VM_STATIC)/cp-hello $(VM_STATIC)/compart-run \
+                  $(VM_STATIC)/compart-ctl \
                   $(VM_E2E)
 $(VM_INITRD): $(TOP)/scripts/vm/mkinitramfs.sh $(VM_GUEST_FILES)
 	@$(if $(Q),echo "  CPIO    initramfs")
