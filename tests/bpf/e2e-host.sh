@@ -70,6 +70,12 @@ check "[ $n -eq 8 ]" "8 concurrent sandboxes all enforced ($n/8)"
 # pins are shared: another sandbox running now legitimately holds them
 if pgrep -x compart-run > /dev/null; then
 	echo "note: pins not checked: another compart-run is running"
+elif [ -d /sys/fs/bpf/compart/resident ]; then
+	# an operator's resident mode (compart-ctl bpf resident): the object
+	# stays, idle, with no global hook attached
+	check "ls -d /sys/fs/bpf/compart/v*/idle >/dev/null 2>&1 &&
+	       [ -z \"\$(ls /sys/fs/bpf/compart/v*/links | grep -v '^missing-')\" ]" \
+		"resident mode: the object is left idle, no hook attached"
 else
 	check "[ -z \"\$(ls /sys/fs/bpf/compart 2>/dev/null)\" ]" "nothing left pinned"
 fi
