@@ -192,6 +192,9 @@ void cr_adapt_layer_attach(struct cp_run *r)
 			 "(pinned by an older build? remove /sys/fs/bpf/compart)");
 		goto unavailable;
 	}
+	rc = cp_bpf_attach_observers(b, why, sizeof(why));
+	if (rc)
+		goto unavailable;
 	for (size_t i = 0; i < sizeof(required_progs) / sizeof(required_progs[0]); i++)
 		if (!cp_bpf_prog_attached(b, required_progs[i])) {
 			snprintf(why, sizeof(why), "observer %s is not attached", required_progs[i]);

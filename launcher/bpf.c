@@ -9,8 +9,12 @@
  *                                                  per sandbox from the pin
  *                                                  ("-none": not per cgroup)
  *   <root>/v<ABI>-<objhash>/links/<prog>           global programs (LSM,
- *                                                  tracing), attached once
+ *                                                  tracing), attached when
+ *                                                  a sandbox first needs
+ *                                                  them (attach_hooks())
  *   <root>/v<ABI>-<objhash>/ready-lsm | ready-nolsm  complete marker
+ *   <root>/v<ABI>-<objhash>/idle                   resident, no sandbox
+ *   <root>/resident                                resident mode is on
  * (bpffs refuses names with dots.)
  * The hash names the exact object, so a rebuilt binary never reuses
  * programs whose map layout differs.
@@ -54,6 +58,10 @@
 #define CP_MAX_FDS    64
 #define CP_NAME_LEN   64
 
+/* groups of global programs, attached on demand (attach_hooks()) */
+#define CP_BPF_HOOKS_LSM     (1u << 0)   /* every LSM program, in load order */
+#define CP_BPF_HOOKS_OBSERVE (1u << 1)   /* the tracing observers */
+
 struct cp_named_fd {
 	char name[CP_NAME_LEN];
 	int fd;
@@ -63,6 +71,7 @@ struct cp_named_fd {
 struct cp_bpf {
 	char pin_dir[PATH_MAX];
 	int lock_fd;
+	bool locked;
 	bool lsm_active, reused;
 	char lsm_why[256];
 	char missing[512];        /* programs whose hook this kernel lacks */
@@ -621,15 +630,19 @@ static int load_and_pin(struct cp_bpf *b, char *why, size_t n)
 		libbpf_hush = !(cg || t == BPF_PROG_TYPE_SYSCALL);
 		rc = bpf_program__pin(prog, p);
 		libbpf_hush = false;
-		/* a global program only needs its link pinned (some kernels
-		 * refuse to pin tracing programs themselves) */
 		if (rc && (cg || t == BPF_PROG_TYPE_SYSCALL)) {
 			setwhy(why, n, "pinning program %s: %s", p, strerror(-rc));
 			goto out;
 		}
-		rc = 0;
-		if (cg || t == BPF_PROG_TYPE_SYSCALL)
+		/* global programs are attached on demand (attach_hooks()) from
+		 * their pins; one that could not be pinned (some kernels refuse
+		 * to pin tracing programs) is attached now and stays attached
+		 * as long as the object is pinned */
+		if (!rc || cg || t == BPF_PROG_TYPE_SYSCALL) {
+			rc = 0;
 			continue;
+		}
+		rc = 0;
 		libbpf_hush = !needs_lsm(prog);
 		link = bpf_program__attach(prog);
 		libbpf_hush = false;
@@ -732,8 +745,10 @@ static int open_pins(struct cp_bpf *b, const char *sub, struct cp_named_fd *arr,
  * marker).  Then the last sandbox only unpins the global links: the
  * observers and LSM hooks detach, so processes outside any sandbox pay
  * nothing while no sandbox runs, and the verified programs and the maps
- * stay pinned.  <pin_dir>/idle marks that state; the next launch attaches
- * the global programs again from their pins, under the lock. */
+ * stay pinned.  <pin_dir>/idle marks that state.  Hooks are attached on
+ * demand in any case (attach_hooks(): the LSM programs by the first
+ * sandbox on a BPF LSM host, the observers by the first adaptive one),
+ * so the next launch attaches them again from the pins, under the lock. */
 
 static void pin_root_of(const char *pin_dir, char *out, size_t n)
 {
@@ -794,21 +809,42 @@ static bool go_idle(const char *pin_dir)
 	return mkdir(p, 0700) == 0 || errno == EEXIST;
 }
 
-/* Attach the global programs again from their pins (lock held).  As at
- * the first load: an LSM program that does not attach fails the layer;
- * a tracing observer that does not is left out and reported by
- * cp_bpf_prog_attached(). */
-static int wake_up(struct cp_bpf *b, char *why, size_t n)
+/* Attach the global programs of `groups` that are not attached yet, from
+ * their pins (lock held).  In the order they were loaded (program ids
+ * grow in object order), which is the order their hooks must run in:
+ * adapt_hooks.bpf.h relies on it.  As at a first load, an LSM program
+ * that does not attach fails the caller; a tracing observer that does not
+ * is left out and reported by cp_bpf_prog_attached(). */
+struct hook_todo {
+	__u32 id;
+	unsigned idx;
+	bool lsm;
+};
+
+static int cmp_hook(const void *a, const void *b)
 {
+	const struct hook_todo *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int attach_hooks(struct cp_bpf *b, unsigned groups, char *why, size_t n)
+{
+	struct hook_todo todo[CP_MAX_FDS];
 	char p[PATH_MAX + 300];
+	unsigned cnt = 0;
 
 	for (unsigned i = 0; i < b->nprogs; i++) {
 		struct bpf_prog_info info;
 		__u32 len = sizeof(info);
-		int lfd, rc;
+		unsigned g;
+		int rc;
 
 		if (b->progs[i].attach != -1)
 			continue;             /* cgroup programs: per sandbox */
+		snprintf(p, sizeof(p), "%s/links/%s", b->pin_dir, b->progs[i].name);
+		if (access(p, F_OK) == 0)
+			continue;             /* attached by an earlier sandbox */
 		memset(&info, 0, sizeof(info));
 		if (bpf_obj_get_info_by_fd(b->progs[i].fd, &info, &len) < 0) {
 			rc = -errno;
@@ -816,28 +852,34 @@ static int wake_up(struct cp_bpf *b, char *why, size_t n)
 			       strerror(-rc));
 			return rc;
 		}
-		if (info.type != BPF_PROG_TYPE_LSM && info.type != BPF_PROG_TYPE_TRACING)
-			continue;             /* SEC("syscall"): run, never attached */
+		g = info.type == BPF_PROG_TYPE_LSM ? CP_BPF_HOOKS_LSM :
+		    info.type == BPF_PROG_TYPE_TRACING ? CP_BPF_HOOKS_OBSERVE : 0;
+		if (g & groups)
+			todo[cnt++] = (struct hook_todo){ info.id, i, g == CP_BPF_HOOKS_LSM };
+	}
+	qsort(todo, cnt, sizeof(todo[0]), cmp_hook);
+	for (unsigned k = 0; k < cnt; k++) {
+		const struct cp_named_fd *pr = &b->progs[todo[k].idx];
+		int lfd, rc;
+
 		/* tp_btf, fentry and LSM programs carry their target from load */
-		lfd = bpf_raw_tracepoint_open(NULL, b->progs[i].fd);
+		lfd = bpf_raw_tracepoint_open(NULL, pr->fd);
 		if (lfd < 0) {
 			rc = -errno;
-			if (info.type == BPF_PROG_TYPE_LSM) {
-				setwhy(why, n, "attaching %s again: %s", b->progs[i].name, strerror(-rc));
+			if (todo[k].lsm) {
+				setwhy(why, n, "attaching %s: %s", pr->name, strerror(-rc));
 				return rc;
 			}
 			continue;
 		}
-		snprintf(p, sizeof(p), "%s/links/%s", b->pin_dir, b->progs[i].name);
+		snprintf(p, sizeof(p), "%s/links/%s", b->pin_dir, pr->name);
 		rc = bpf_obj_pin(lfd, p) < 0 ? -errno : 0;
 		close(lfd);                   /* the pin keeps it attached */
-		if (rc && rc != -EEXIST) {
+		if (rc) {
 			setwhy(why, n, "pinning link %s: %s", p, strerror(-rc));
 			return rc;
 		}
 	}
-	snprintf(p, sizeof(p), "%s/idle", b->pin_dir);
-	rmdir(p);
 	return 0;
 }
 
@@ -883,6 +925,7 @@ static int lock_acquire(struct cp_bpf *b, const char *path)
 	while (flock(b->lock_fd, LOCK_EX) < 0)
 		if (errno != EINTR)
 			return -errno;
+	b->locked = true;
 	return 0;
 }
 
@@ -890,6 +933,7 @@ static void lock_release(struct cp_bpf *b)
 {
 	if (b->lock_fd >= 0)
 		flock(b->lock_fd, LOCK_UN);
+	b->locked = false;
 }
 
 int cp_bpf_open(const struct cp_bpf_opts *o, struct cp_bpf **out, char *why, size_t n)
@@ -949,10 +993,13 @@ int cp_bpf_open(const struct cp_bpf_opts *o, struct cp_bpf **out, char *why, siz
 	rc = open_pins(b, "maps", b->maps, &b->nmaps, false, why, n);
 	if (!rc)
 		rc = open_pins(b, "progs", b->progs, &b->nprogs, true, why, n);
-	if (!rc && b->reused && is_idle(b->pin_dir))
-		rc = wake_up(b, why, n);
 	if (rc)
 		goto fail;
+	if (is_idle(b->pin_dir)) {
+		/* in use again: hooks are attached by the sandboxes that need them */
+		snprintf(mark, sizeof(mark), "%s/idle", b->pin_dir);
+		rmdir(mark);
+	}
 	*out = b;
 	return 0;
 fail:
@@ -1020,6 +1067,25 @@ int cp_bpf_resident(const struct cp_bpf_opts *o, bool on, char *why, size_t n)
 	}
 	close(b->lock_fd);
 	free(b);
+	return rc;
+}
+
+int cp_bpf_attach_observers(struct cp_bpf *b, char *why, size_t n)
+{
+	bool held;
+	int rc;
+
+	if (!b)
+		return -EINVAL;
+	held = b->locked;
+	rc = lock_acquire(b, CP_LOCK_PATH);
+	if (rc) {
+		setwhy(why, n, "locking: %s", strerror(-rc));
+		return rc;
+	}
+	rc = attach_hooks(b, CP_BPF_HOOKS_OBSERVE, why, n);
+	if (!held)
+		lock_release(b);
 	return rc;
 }
 
@@ -1346,6 +1412,13 @@ int cp_bpf_sandbox_add(struct cp_bpf *b, int cgroup_fd, uint64_t cgroup_id, uint
 	b->sandbox_id = id;
 	b->cgroup_id = cgroup_id;
 	b->have_sandbox = true;
+	/* on a BPF LSM host every sandbox needs the LSM programs (each
+	 * returns at once for a sandbox without its kind of rule) */
+	if (b->lsm_active) {
+		rc = attach_hooks(b, CP_BPF_HOOKS_LSM, why, n);
+		if (rc)
+			goto out;
+	}
 
 	/* rules first, scope last: a task only ever sees complete rules */
 	rc = put_path_rules(cp_bpf_map_fd(b, "cp_fs_rules"), id, m->fs, m->nfs, why, n);

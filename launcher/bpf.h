@@ -5,10 +5,13 @@
  *
  * Life cycle, per launch:
  *   cp_bpf_open()         lock; reuse /sys/fs/bpf/compart/v<ABI>-<objhash>
- *                         or load + attach the global (LSM, tracing)
- *                         programs once and pin them;
+ *                         or load the object and pin every program and
+ *                         map;
  *   cp_bpf_sandbox_add()  allocate a sandbox id, fill the maps, attach the
- *                         cgroup programs to the sandbox's cgroup; unlock;
+ *                         LSM programs (BPF LSM hosts) if no sandbox has,
+ *                         attach the cgroup programs to the sandbox's
+ *                         cgroup; unlock;
+ *   cp_bpf_attach_observers()  adaptive sandboxes: the tracing observers;
  *   cp_bpf_poll()         deliver this sandbox's events;
  *   cp_bpf_close()        lock; detach its cgroup programs, remove its map
  *                         entries (its ring buffer stays in the slot for
@@ -61,6 +64,15 @@ int cp_bpf_open(const struct cp_bpf_opts *o, struct cp_bpf **out, char *why, siz
  * sandbox.  0 or -errno with a message in `why`. */
 int cp_bpf_resident(const struct cp_bpf_opts *o, bool on, char *why, size_t n);
 
+/* Attach the adaptive layer's tracing observers (host-wide tracepoints)
+ * if no sandbox has yet: they are attached only once an adaptive sandbox
+ * needs them, and detached with the last sandbox, so processes outside
+ * any sandbox pay for them only while an adaptive one runs.  (The LSM
+ * programs are attached by cp_bpf_sandbox_add() on a BPF LSM host.)
+ * Takes the lock if it is not held.  0 or -errno with `why`; an observer
+ * this kernel cannot attach is left out: check cp_bpf_prog_attached(). */
+int cp_bpf_attach_observers(struct cp_bpf *b, char *why, size_t n);
+
 bool cp_bpf_lsm_active(const struct cp_bpf *b);
 /* Why the LSM programs are not active ("" when they are). */
 const char *cp_bpf_lsm_why(const struct cp_bpf *b);
@@ -76,9 +88,9 @@ int cp_bpf_prog_fd(const struct cp_bpf *b, const char *name);
  * a pinned link, a cgroup program is attached to this sandbox's cgroup.
  *
  * Every program of the object is handled here, including the adaptive
- * observers: global ones are attached once per boot and pinned (an
- * observer that cannot attach, e.g. a kprobe on a kernel without kprobe
- * events, is simply not attached: check this), cgroup ones are attached
+ * observers: global ones are attached on demand and their links pinned
+ * until the last sandbox exits (an observer that cannot attach is simply
+ * not attached: check this), cgroup ones are attached
  * to each sandbox's cgroup by cp_bpf_sandbox_add().  SEC("syscall")
  * programs are pinned, never attached (run them with
  * bpf_prog_test_run_opts on cp_bpf_prog_fd()). */

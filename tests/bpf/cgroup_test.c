@@ -344,6 +344,10 @@ int main(void)
 		CHECK(all && cp_bpf_cgroup_links(bpf_a) >= 8,
 		      "the 8 cgroup programs are attached to A (%u links)", cp_bpf_cgroup_links(bpf_a));
 	}
+	/* host-wide observers cost every process: only an adaptive sandbox
+	 * attaches them */
+	CHECK(!cp_bpf_prog_attached(bpf_a, "cp_adapt_fork") && !cp_bpf_prog_attached(bpf_a, "cp_adapt_dirty"),
+	      "no host-wide observer attached for a sandbox that is not adaptive");
 	CHECK(prog_count(cg_a, BPF_CGROUP_INET4_CONNECT) >= 1 &&
 	      prog_count(cg_a, BPF_CGROUP_DEVICE) >= 1 && prog_count(cg_a, BPF_CGROUP_INET6_BIND) >= 1,
 	      "the kernel lists connect4, bind6 and device programs on A's cgroup");

@@ -52,6 +52,18 @@ else
 		"bpf-lsm reported degraded, never applied, where the kernel refuses it"
 fi
 
+# host-wide hooks cost every process on the host: a sandbox that is not
+# adaptive attaches none (here: no BPF LSM, so only cgroup programs)
+if [ $lsm_yes -eq 0 ]; then
+	"$CR" --profile net-client -- /bin/sleep 30 > /dev/null 2>&1 &
+	hold=$!
+	for _ in $(seq 100); do [ -n "$(ls /sys/fs/bpf/compart/v*/progs 2>/dev/null)" ] && break; sleep 0.05; done
+	sleep 0.2
+	check "[ -z \"\$(ls /sys/fs/bpf/compart/v*/links 2>/dev/null | grep -v '^missing-')\" ]" \
+		"a net-client sandbox attaches no host-wide hook"
+	kill $hold; wait $hold 2>/dev/null
+fi
+
 "$CR" --log-only --profile net-client --audit-log "$tmp/a2.log" -- /usr/bin/python3 -c "$py" \
 	> "$tmp/out2" 2> "$tmp/err2"
 rc=$?

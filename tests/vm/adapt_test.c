@@ -119,13 +119,16 @@ int main(void)
 	CHECK(rc == 0 && cp_bpf_lsm_active(bpf), "load with BPF LSM (%s)", rc ? why : "ok");
 	if (rc)
 		return 1;
-	CHECK(cp_bpf_prog_attached(bpf, "cp_adapt_lsm_open") &&
-	      cp_bpf_prog_attached(bpf, "cp_adapt_lsm_exec"),
-	      "adaptive LSM observers attached (file_open, bprm_check_security)");
 	rc = cp_bpf_sandbox_add(bpf, cgfd, sst.st_ino, (uint32_t)getpid(), &m, 0, why, sizeof(why));
 	CHECK(rc == 0, "sandbox added (%s)", rc ? why : "ok");
 	if (rc)
 		return 1;
+	rc = cp_bpf_attach_observers(bpf, why, sizeof(why));
+	CHECK(rc == 0, "observers attached (%s)", rc ? why : "ok");
+	CHECK(cp_bpf_prog_attached(bpf, "cp_adapt_lsm_open") &&
+	      cp_bpf_prog_attached(bpf, "cp_adapt_lsm_exec") &&
+	      cp_bpf_prog_attached(bpf, "cp_adapt_fork"),
+	      "adaptive observers attached (file_open, bprm_check_security, sched_process_fork)");
 	fds = (struct cp_adapt_fds){
 		.sandboxes = cp_bpf_map_fd(bpf, "cp_sandboxes"),
 		.state = cp_bpf_map_fd(bpf, "cp_adapt_st"),

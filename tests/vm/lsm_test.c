@@ -371,12 +371,16 @@ int main(void)
 	if (rc)
 		return 1;
 	CHECK(cp_bpf_lsm_active(bpf), "LSM programs active");
-	CHECK(cp_bpf_prog_attached(bpf, "cp_file_open") && cp_bpf_prog_attached(bpf, "cp_bprm_check"),
-	      "file_open and bprm_check_security are attached (pinned links)");
+	CHECK(!cp_bpf_prog_attached(bpf, "cp_file_open"),
+	      "loaded, not attached: the LSM hooks wait for a sandbox");
 	rc = cp_bpf_sandbox_add(bpf, cgfd, st.st_ino, (uint32_t)getpid(), &m, 0, why, sizeof(why));
 	CHECK(rc == 0, "sandbox added (%s)", rc ? why : "ok");
 	if (rc)
 		return 1;
+	CHECK(cp_bpf_prog_attached(bpf, "cp_file_open") && cp_bpf_prog_attached(bpf, "cp_bprm_check"),
+	      "file_open and bprm_check_security are attached (pinned links)");
+	CHECK(!cp_bpf_prog_attached(bpf, "cp_adapt_fork"),
+	      "no adaptive observer attached for a sandbox that is not adaptive");
 
 	/* changed after attach, by someone outside: identity still holds */
 	if (mount("/data/secret", "/data/allowed/bm", NULL, MS_BIND, NULL) < 0)
