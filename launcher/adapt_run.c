@@ -255,15 +255,20 @@ void cr_adapt_layer_attach(struct cp_run *r)
 		 * that exist here act on it. */
 		bool lsm = cp_bpf_lsm_active(b);
 		uint32_t all = forbid[CP_MAX_LEVELS];
-		char gaps[200] = "";
+		char gaps[400] = "", scr[200], ex[240];
 
+		if (cr_scratch_exempt(p, scr, sizeof(scr)))
+			snprintf(ex, sizeof(ex), "scratch writes in %s performed by the gate", scr);
+		else
+			snprintf(ex, sizeof(ex), "no scratch exemption: no scratch path is a tmpfs "
+				 "of the view");
 		if (!lsm && r->notify && (all & CP_FORBID_EXEC_NEW))
 			snprintf(gaps, sizeof(gaps), "; write, exec and fork restrictions enforced by "
-				 "a seccomp user-notification gate (no scratch exemption); exec-new "
-				 "restriction NOT enforced (no BPF LSM)");
+				 "a seccomp user-notification gate (%s); exec-new "
+				 "restriction NOT enforced (no BPF LSM)", ex);
 		else if (!lsm && r->notify && (all & (CP_FORBID_EXEC | CP_FORBID_WRITE | CP_FORBID_FORK)))
 			snprintf(gaps, sizeof(gaps), "; write, exec and fork restrictions enforced by "
-				 "a seccomp user-notification gate (no scratch exemption)");
+				 "a seccomp user-notification gate (%s)", ex);
 		else if (!lsm && (all & (CP_FORBID_EXEC | CP_FORBID_EXEC_NEW | CP_FORBID_WRITE |
 				    CP_FORBID_FORK)))
 			snprintf(gaps, sizeof(gaps), "; exec, exec-new, write and fork restrictions "

@@ -130,6 +130,21 @@ int cr_notify_start(struct cp_run *r, int fd);
 int cr_notify_run(struct cp_run *r);
 void cr_notify_stop(struct cp_run *r);
 
+/* The gate's scratch exemption (notify_scratch.c): the profile's scratch
+ * paths that its view mounts as a tmpfs of their own.  emulate() runs in
+ * the gate's thread for a write the level forbids: 1 when it performed
+ * the call as the target would have (inside a scratch tmpfs) and filled
+ * resp, or answered already (*sent); 0 when the gate must refuse it. */
+struct cr_scratch;
+struct seccomp_notif;
+struct seccomp_notif_resp;
+struct cr_scratch *cr_scratch_new(const struct cp_policy *p, pid_t init);
+/* The scratch paths exempt at the gate (space-separated in buf), and how many. */
+size_t cr_scratch_exempt(const struct cp_policy *p, char *buf, size_t n);
+int cr_scratch_emulate(struct cr_scratch *s, int listener, const char *call,
+		       const struct seccomp_notif *req, struct seccomp_notif_resp *resp, bool *sent);
+void cr_scratch_free(struct cr_scratch *s);
+
 /* Where this caller's sandbox cgroups go: 0, or -errno with *why. */
 int cr_cgroup_parent(char *parent, size_t plen, char *why, size_t n);
 /* cgroup v2 leaf: 0, or -errno with *why filled. */

@@ -95,7 +95,7 @@ static struct json_object *layer_obj(enum cp_layer l, const char *status, const 
 
 void cp_layer_applied(struct cp_run *r, enum cp_layer l, const char *fmt, ...)
 {
-	char detail[256];
+	char detail[1024];   /* the adapt layer says much: never cut it */
 	va_list ap;
 
 	va_start(ap, fmt);

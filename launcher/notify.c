@@ -14,9 +14,11 @@
  *
  * The answer never depends on memory the target controls (paths): only
  * on the syscall number and its register arguments, which seccomp has
- * already copied.  So the target cannot race a decision, and the limits
- * follow: a write restriction has no scratch exemption here, and exec-new
- * (which needs the file's identity) is not enforced by the gate.
+ * already copied.  So the target cannot race a decision.  The one
+ * exception is the scratch exemption of `write`: a write into a scratch
+ * tmpfs is not let through but performed by the gate itself, from the
+ * path it checked (notify_scratch.c).  exec-new, which needs the
+ * executed file's identity at exec time, is not enforced by the gate.
  *
  * Order: cr_notify_prepare() builds the filter before clone3
  * (libseccomp); the sandbox's init installs it after Landlock with
@@ -112,7 +114,8 @@ struct cr_notify {
 	int native_nr[sizeof(gate_calls) / sizeof(gate_calls[0])];   /* -1: none */
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
-	unsigned long answered, refused;
+	struct cr_scratch *scratch;    /* write's scratch exemption */
+	unsigned long answered, refused, scratch_writes;
 };
 
 static uint32_t gate_classes(const struct cp_policy *p)
@@ -224,16 +227,21 @@ void cr_notify_install(const struct cr_plan *pl)
 
 /* ---- in the supervisor ----------------------------------------------- */
 
-static uint32_t class_of(const struct cr_notify *g, const struct seccomp_notif *req)
+/* The call's classes, and its name in *call (NULL for another ABI). */
+static uint32_t class_of(const struct cr_notify *g, const struct seccomp_notif *req,
+			 const char **call)
 {
 	char *name;
 	uint32_t cls = 0;
 
+	*call = NULL;
 	/* the native ABI from the table made at start: no allocation */
 	if (req->data.arch == g->native_arch)
 		for (size_t i = 0; i < sizeof(gate_calls) / sizeof(gate_calls[0]); i++)
-			if (g->native_nr[i] == req->data.nr)
+			if (g->native_nr[i] == req->data.nr) {
+				*call = gate_calls[i].name;
 				return gate_calls[i].cls;
+			}
 	/* another ABI (x32 shares x86-64's arch value) */
 	name = seccomp_syscall_resolve_num_arch(req->data.arch, req->data.nr);
 
@@ -284,6 +292,8 @@ static void audit_refusal(struct cp_run *r, const struct gate_rec *g)
 static int answer(struct cr_notify *g)
 {
 	uint32_t cls, level = 0, forbid = 0;
+	const char *call;
+	bool sent;
 	int rc;
 
 	memset(g->req, 0, sizeof(*g->req));
@@ -291,11 +301,21 @@ static int answer(struct cr_notify *g)
 	if (rc < 0)
 		/* the caller was killed before we read it: nothing to answer */
 		return rc == -ECANCELED && errno == ENOENT ? 0 : -1;
-	cls = class_of(g, g->req);
+	cls = class_of(g, g->req, &call);
 	/* the level as the kernel has it now; no adapt session (the layer
 	 * degraded) means the level never rises */
 	if (cr_adapt_forbidden(g->r, &level, &forbid) < 0)
 		forbid = 0;
+	/* a forbidden write into scratch: performed here, answered with its
+	 * own result (a refusal only if it is not a scratch write) */
+	if (cls == CP_FORBID_WRITE && (forbid & CP_FORBID_WRITE) && !g->log_only && call &&
+	    cr_scratch_emulate(g->scratch, g->fd, call, g->req, g->resp, &sent)) {
+		g->answered++;
+		g->scratch_writes++;
+		if (!sent && seccomp_notify_respond(g->fd, g->resp) < 0 && errno != ENOENT)
+			return -1;
+		return 0;
+	}
 	memset(g->resp, 0, sizeof(*g->resp));
 	g->resp->id = g->req->id;
 	if ((cls & forbid) && !g->log_only)
@@ -372,6 +392,7 @@ int cr_notify_start(struct cp_run *r, int fd)
 	g->stop = g->recs[0] = g->recs[1] = -1;
 	g->r = r;
 	g->log_only = (r->flags & CP_RUN_LOG_ONLY) != 0;
+	g->scratch = cr_scratch_new(r->policy, r->child_pid);
 	g->native_arch = seccomp_arch_native();
 	for (size_t i = 0; i < sizeof(gate_calls) / sizeof(gate_calls[0]); i++) {
 		int nr = seccomp_syscall_resolve_name(gate_calls[i].name);
@@ -433,6 +454,8 @@ void cr_notify_stop(struct cp_run *r)
 
 		json_object_object_add(o, "answered", json_object_new_int64((int64_t)g->answered));
 		json_object_object_add(o, "refused", json_object_new_int64((int64_t)g->refused));
+		json_object_object_add(o, "scratch_writes",
+				       json_object_new_int64((int64_t)g->scratch_writes));
 		json_object_object_add(o, "refusals_not_logged", json_object_new_int64(
 			g->refused > CR_GATE_AUDIT_MAX ? (int64_t)(g->refused - CR_GATE_AUDIT_MAX) : 0));
 		cp_audit_emit(r->audit, "gate", o);
@@ -445,6 +468,7 @@ void cr_notify_stop(struct cp_run *r)
 			close(g->recs[i]);
 	if (g->req)
 		seccomp_notify_free(g->req, g->resp);
+	cr_scratch_free(g->scratch);
 	free(g);
 	r->notify = NULL;
 }

@@ -260,13 +260,23 @@ static bool layer_available(const struct cp_policy *p, const struct feat *f, enu
 	}
 	case CP_LAYER_ADAPT:
 		*why = f[F_CGROUP_BPF].ok ? "" : f[F_CGROUP_BPF].detail;
-		if (f[F_CGROUP_BPF].ok && cr_notify_needed(p, f[F_BPF_LSM].ok))
+		if (f[F_CGROUP_BPF].ok && cr_notify_needed(p, f[F_BPF_LSM].ok)) {
 			/* the run's choice (plan_gate) */
-			*why = f[F_SECCOMP_NOTIF].ok ?
-				"write, exec and fork restrictions through the seccomp gate "
-				"(no scratch exemption; exec-new not enforced)" :
+			static char gate[400];
+			char scr[200];
+
+			if (cr_scratch_exempt(p, scr, sizeof(scr)))
+				snprintf(gate, sizeof(gate), "write, exec and fork restrictions through "
+					 "the seccomp gate (scratch writes in %s performed by the gate; "
+					 "exec-new not enforced)", scr);
+			else
+				snprintf(gate, sizeof(gate), "write, exec and fork restrictions through "
+					 "the seccomp gate (no scratch exemption: no scratch path is a "
+					 "tmpfs of the view; exec-new not enforced)");
+			*why = f[F_SECCOMP_NOTIF].ok ? gate :
 				"write, exec and fork restrictions NOT enforced (no BPF LSM, no "
 				"seccomp gate)";
+		}
 		return f[F_CGROUP_BPF].ok && f[F_BTF].ok;
 	case CP_LAYER__COUNT:
 		break;

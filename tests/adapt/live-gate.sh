@@ -169,6 +169,89 @@ g = [e for e in ev if e.get("event") == "gate"][0]
 assert len(d) == 256 and g["refused"] >= 400 and g["refusals_not_logged"] == g["refused"] - 256, (len(d), g)
 PY'
 
+# 2b. the scratch exemption: after the tightening, writes into the
+# scratch tmpfs (/tmp, a tmpfs of the view) are performed by the gate and
+# work; anything that would leave it is refused; a scratch path that is
+# not a tmpfs of its own ($work/s, a bind) is not exempt
+sed -e "s|^\tlevel 2|\tscratch /tmp $work/s\n\tlevel 2|" "$work/gate.profile" >"$work/scratch.profile"
+mkdir -p "$work/s"
+cat >"$work/scratch.py" <<'PY'
+import ctypes, errno, fcntl, os, sys
+out, s = sys.argv[1], sys.argv[2]
+def att(f):
+    try:
+        f(); return "ok"
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e.errno))
+def write(p, data="x"):
+    with open(p, "w") as f:
+        f.write(data)
+n = 0
+while n < 8 and att(lambda: write(os.path.join(out, "before-%d" % n), "data")) == "ok":
+    n += 1
+r = {}
+r["out"] = att(lambda: write(os.path.join(out, "after")))
+r["write"] = att(lambda: write("/tmp/a", "hello"))
+r["read"] = open("/tmp/a").read() if r["write"] == "ok" else "-"
+r["mkdir"] = att(lambda: os.mkdir("/tmp/d"))
+r["rename"] = att(lambda: os.rename("/tmp/a", "/tmp/d/a"))
+r["link"] = att(lambda: os.link("/tmp/d/a", "/tmp/d/h"))
+r["symlink"] = att(lambda: os.symlink("a", "/tmp/d/sl"))
+r["fifo"] = att(lambda: os.mkfifo("/tmp/d/fifo"))
+os.chdir("/tmp/d")
+r["relative"] = att(lambda: write("rel", "12345"))
+r["truncate"] = att(lambda: os.truncate("rel", 2)) + ":%d" % os.path.getsize("rel")
+fd = os.open("/tmp/d/ft", os.O_WRONLY | os.O_CREAT, 0o644)
+r["ftruncate"] = att(lambda: os.ftruncate(fd, 7)) + ":%d" % os.fstat(fd).st_size
+old = os.umask(0o027)
+r["umask"] = att(lambda: os.close(os.open("/tmp/d/m", os.O_WRONLY | os.O_CREAT, 0o666)))
+os.umask(old)
+st = os.stat("/tmp/d/m")
+r["owner"] = "%s:%o" % (st.st_uid == os.getuid() and st.st_gid == os.getgid(), st.st_mode & 0o777)
+libc = ctypes.CDLL(None, use_errno=True)
+nfd = libc.open(b"/tmp/d/nc", os.O_WRONLY | os.O_CREAT, 0o644)
+r["cloexec"] = "%d/%d" % (fcntl.fcntl(nfd, fcntl.F_GETFD), fcntl.fcntl(fd, fcntl.F_GETFD))
+r["unlink"] = att(lambda: os.unlink("/tmp/d/h"))
+# refused: leaving the scratch tmpfs, by any route
+os.symlink(os.path.join(out, "before-0"), "/tmp/out-link")
+r["via-symlink"] = att(lambda: write("/tmp/out-link", "owned"))
+r["rename-out"] = att(lambda: os.rename("/tmp/d/a", os.path.join(out, "a")))
+r["link-in"] = att(lambda: os.link(os.path.join(out, "before-0"), "/tmp/in"))
+r["dotdot"] = att(lambda: write("../../" + out.lstrip("/") + "/dd"))
+r["not-tmpfs"] = att(lambda: write(os.path.join(s, "x")))
+r["rmdir"] = att(lambda: os.rmdir("/tmp/d"))
+print(" ".join("%s:%s" % kv for kv in r.items()))
+print("before-0:" + open(os.path.join(out, "before-0")).read())
+PY
+chmod 644 "$work/scratch.py"
+rm -rf "$work/out"; mkdir "$work/out"
+"$CR" --profile "$work/scratch.profile" --audit-log "$work/scratch.jsonl" -- \
+	$PY "$work/scratch.py" "$work/out" "$work/s" >"$work/scratch.out" 2>&1
+rc=$?
+echo "     $(tr '\n' '|' <"$work/scratch.out")"
+sr() { tr ' ' '\n' <"$work/scratch.out" | sed -n "s/^$1://p" | head -n1; }
+check "scratch: tightened (writes to $work refused), the program ends normally (rc=$rc)" \
+	'[ $rc = 0 ] && [ "$(sr out)" = EPERM ]'
+check "scratch: write, read back, mkdir, rename, link, symlink, mkfifo, unlink in /tmp work" \
+	'[ "$(sr write)$(sr read)$(sr mkdir)$(sr rename)$(sr link)$(sr symlink)$(sr fifo)$(sr unlink)" = okhellookokokokokok ]'
+check "scratch: relative to the working directory, truncate and ftruncate ($(sr relative) $(sr truncate) $(sr ftruncate))" \
+	'[ "$(sr relative) $(sr truncate) $(sr ftruncate)" = "ok ok:2 ok:7" ]'
+check "scratch: the files are the target's, with its umask ($(sr owner)), close-on-exec as asked ($(sr cloexec))" \
+	'[ "$(sr umask)" = ok ] && [ "$(sr owner)" = True:640 ] && [ "$(sr cloexec)" = 0/1 ]'
+check "scratch: leaving the tmpfs is refused: symlink out, rename out, link in, .., a scratch path that is not a tmpfs" \
+	'[ "$(sr via-symlink) $(sr rename-out) $(sr link-in) $(sr dotdot) $(sr not-tmpfs)" = "EPERM EPERM EPERM EPERM EPERM" ] &&
+	 grep -qx "before-0:data" "$work/scratch.out" && [ ! -e "$work/s/x" ] && [ ! -e "$work/out/dd" ]'
+check "scratch: a non-empty directory is not removed ($(sr rmdir))" '[ "$(sr rmdir)" = ENOTEMPTY ]'
+check "scratch: the gate counts its scratch writes, audits its refusals, and the layer names the exemption" '$PY - "$work/scratch.jsonl" <<PY
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+g = [e for e in ev if e.get("event") == "gate"][0]
+d = [e["syscall"] for e in ev if e.get("event") == "deny" and e.get("hook") == "seccomp-notify"]
+lay = [e for e in ev if e.get("event") == "layer" and e.get("layer") == "adapt"][0]
+assert g["scratch_writes"] >= 14 and "rename" in d and "link" in d, (g, d)
+assert "scratch writes in /tmp performed by the gate" in lay["detail"], lay
+PY'
+
 # 3. a model that never tightens: nothing refused
 rm -rf "$work/out"; mkdir "$work/out"
 "$CR" --profile "$work/never.profile" --audit-log "$work/never.jsonl" -- \
