@@ -58,8 +58,8 @@ npins() { pins | grep -c . ; }
 claimed() { ls "$POOL" 2>/dev/null | grep -c '\.claimed$'; }
 # wait (up to 3 s) for the detached refill: $1 available, every claimed
 # namespace unpinned
-wait_pins() {
-	for _ in $(seq 60); do [ "$(npins)" = "$1" ] && [ "$(claimed)" = 0 ] && return 0; sleep 0.05; done
+wait_pins() {   # a bounded wait (10 s) for the detached refill helper, not a timing check
+	for _ in $(seq 200); do [ "$(npins)" = "$1" ] && [ "$(claimed)" = 0 ] && return 0; sleep 0.05; done
 	return 1
 }
 run() {  # run PROFILE AUDIT CMD...: a sandbox of PROFILE, its audit log in AUDIT
