@@ -28,8 +28,11 @@
  * shared file system could hold.  Every other write the level forbids is
  * refused (EPERM), as are calls this file does not emulate.
  *
- * Not applied here: the target's Landlock domain (the supervisor is not
- * in it).  A scratch tmpfs is writable in the view by construction (the
+ * Differences from the call itself: opening a FIFO for writing while no
+ * reader has it open fails with ENXIO instead of waiting (the gate must
+ * never block); a last component that is a symlink must resolve within
+ * its directory (RESOLVE_BENEATH).  Not applied here: the target's
+ * Landlock domain (the supervisor is not in it).  A scratch tmpfs is writable in the view by construction (the
  * tmpfs rule implies read-write), so Landlock would allow these writes.
  */
 #include <errno.h>
@@ -543,7 +546,10 @@ static long perform(const struct cr_scratch *s, const struct op *o, const int df
 			rc = -EISDIR;
 			break;
 		}
-		fd = open_beneath(pfd[0], last[0], o->flags, o->mode);
+		/* never block the gate: a FIFO without a reader fails with
+		 * ENXIO instead of waiting (the one difference from the
+		 * call itself); the flag is cleared again for the target */
+		fd = open_beneath(pfd[0], last[0], o->flags | O_NONBLOCK, o->mode);
 		if (fd < 0) {
 			rc = fd;
 			break;
@@ -552,6 +558,15 @@ static long perform(const struct cr_scratch *s, const struct op *o, const int df
 			close(fd);
 			rc = NOT_SCRATCH;
 			break;
+		}
+		if (!(o->flags & O_NONBLOCK)) {
+			int fl = fcntl(fd, F_GETFL);
+
+			if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+				rc = -errno;
+				close(fd);
+				break;
+			}
 		}
 		*newfd = fd;
 		rc = 0;

@@ -198,6 +198,8 @@ r["rename"] = att(lambda: os.rename("/tmp/a", "/tmp/d/a"))
 r["link"] = att(lambda: os.link("/tmp/d/a", "/tmp/d/h"))
 r["symlink"] = att(lambda: os.symlink("a", "/tmp/d/sl"))
 r["fifo"] = att(lambda: os.mkfifo("/tmp/d/fifo"))
+# the gate never waits for a reader: ENXIO, and the gate goes on
+r["fifo-open"] = att(lambda: os.close(os.open("/tmp/d/fifo", os.O_WRONLY)))
 os.chdir("/tmp/d")
 r["relative"] = att(lambda: write("rel", "12345"))
 r["truncate"] = att(lambda: os.truncate("rel", 2)) + ":%d" % os.path.getsize("rel")
@@ -210,7 +212,8 @@ st = os.stat("/tmp/d/m")
 r["owner"] = "%s:%o" % (st.st_uid == os.getuid() and st.st_gid == os.getgid(), st.st_mode & 0o777)
 libc = ctypes.CDLL(None, use_errno=True)
 nfd = libc.open(b"/tmp/d/nc", os.O_WRONLY | os.O_CREAT, 0o644)
-r["cloexec"] = "%d/%d" % (fcntl.fcntl(nfd, fcntl.F_GETFD), fcntl.fcntl(fd, fcntl.F_GETFD))
+r["cloexec"] = "%d/%d/%d" % (fcntl.fcntl(nfd, fcntl.F_GETFD), fcntl.fcntl(fd, fcntl.F_GETFD),
+                            bool(fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_NONBLOCK))
 r["unlink"] = att(lambda: os.unlink("/tmp/d/h"))
 # refused: leaving the scratch tmpfs, by any route
 os.symlink(os.path.join(out, "before-0"), "/tmp/out-link")
@@ -236,12 +239,14 @@ check "scratch: write, read back, mkdir, rename, link, symlink, mkfifo, unlink i
 	'[ "$(sr write)$(sr read)$(sr mkdir)$(sr rename)$(sr link)$(sr symlink)$(sr fifo)$(sr unlink)" = okhellookokokokokok ]'
 check "scratch: relative to the working directory, truncate and ftruncate ($(sr relative) $(sr truncate) $(sr ftruncate))" \
 	'[ "$(sr relative) $(sr truncate) $(sr ftruncate)" = "ok ok:2 ok:7" ]'
-check "scratch: the files are the target's, with its umask ($(sr owner)), close-on-exec as asked ($(sr cloexec))" \
-	'[ "$(sr umask)" = ok ] && [ "$(sr owner)" = True:640 ] && [ "$(sr cloexec)" = 0/1 ]'
+check "scratch: the files are the target's, with its umask ($(sr owner)), close-on-exec and blocking as asked ($(sr cloexec))" \
+	'[ "$(sr umask)" = ok ] && [ "$(sr owner)" = True:640 ] && [ "$(sr cloexec)" = 0/1/0 ]'
 check "scratch: leaving the tmpfs is refused: symlink out, rename out, link in, .., a scratch path that is not a tmpfs" \
 	'[ "$(sr via-symlink) $(sr rename-out) $(sr link-in) $(sr dotdot) $(sr not-tmpfs)" = "EPERM EPERM EPERM EPERM EPERM" ] &&
 	 grep -qx "before-0:data" "$work/scratch.out" && [ ! -e "$work/s/x" ] && [ ! -e "$work/out/dd" ]'
 check "scratch: a non-empty directory is not removed ($(sr rmdir))" '[ "$(sr rmdir)" = ENOTEMPTY ]'
+check "scratch: a FIFO without a reader fails with ENXIO instead of blocking the gate ($(sr fifo-open))" \
+	'[ "$(sr fifo-open)" = ENXIO ]'
 check "scratch: the gate counts its scratch writes, audits its refusals, and the layer names the exemption" '$PY - "$work/scratch.jsonl" <<PY
 import json, sys
 ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
