@@ -13,6 +13,8 @@
  *                                                  a sandbox first needs
  *                                                  them (attach_hooks())
  *   <root>/v<ABI>-<objhash>/ready-lsm | ready-nolsm  complete marker
+ *   <root>/v<ABI>-<objhash>/observers/<id>         sandboxes that use the
+ *                                                  observers
  *   <root>/v<ABI>-<objhash>/idle                   resident, no sandbox
  *   <root>/resident                                resident mode is on
  * (bpffs refuses names with dots.)
@@ -774,6 +776,23 @@ static bool is_idle(const char *pin_dir)
 	return access(p, F_OK) == 0;
 }
 
+/* Sandboxes that asked for the observers: <pin_dir>/observers/<id>,
+ * made under the lock by cp_bpf_attach_observers() (an adaptive sandbox
+ * may not have its adaptive state yet when another one exits). */
+static void observer_mark(const struct cp_bpf *b, uint32_t id, bool on)
+{
+	char p[PATH_MAX + 64];
+
+	snprintf(p, sizeof(p), "%s/observers", b->pin_dir);
+	if (on)
+		mkdir(p, 0700);
+	snprintf(p, sizeof(p), "%s/observers/%u", b->pin_dir, id);
+	if (on)
+		mkdir(p, 0700);
+	else
+		rmdir(p);
+}
+
 /* The last sandbox left and the operator wants the object resident:
  * detach the global programs by unpinning their links, keep the rest.
  * false (nothing changed) when a linked program has no pin of its own,
@@ -805,6 +824,8 @@ static bool go_idle(const char *pin_dir)
 		unlink(p);
 	}
 	closedir(d);
+	snprintf(p, sizeof(p), "%s/observers", pin_dir);
+	rm_tree(p);                   /* no sandbox: no mark is current */
 	snprintf(p, sizeof(p), "%s/idle", pin_dir);
 	return mkdir(p, 0700) == 0 || errno == EEXIST;
 }
@@ -1084,6 +1105,8 @@ int cp_bpf_attach_observers(struct cp_bpf *b, char *why, size_t n)
 		return rc;
 	}
 	rc = attach_hooks(b, CP_BPF_HOOKS_OBSERVE, why, n);
+	if (!rc && b->have_sandbox)
+		observer_mark(b, b->sandbox_id, true);
 	if (!held)
 		lock_release(b);
 	return rc;
@@ -1276,8 +1299,17 @@ static int alloc_id(struct cp_bpf *b, uint32_t *out)
 		}
 		cur = &key;
 	}
-	for (unsigned i = 0; i < nstale; i++)
+	for (unsigned i = 0; i < nstale; i++) {
+		struct cp_adapt_state st = {};
+		int afd = cp_bpf_map_fd(b, "cp_adapt_st");
+
 		clear_sandbox_entries(b, stale_id[i], stale[i]);
+		observer_mark(b, stale_id[i], false);
+		/* its adaptive state too (the adapt layer never tore it down):
+		 * the next sandbox with this id must not inherit its tree */
+		if (afd >= 0)
+			bpf_map_update_elem(afd, &stale_id[i], &st, BPF_ANY);
+	}
 	for (uint32_t i = 1; i < CP_MAX_SANDBOXES; i++) {
 		if (!used[i]) {
 			*out = i;
@@ -1620,6 +1652,69 @@ uint64_t cp_bpf_drops(const struct cp_bpf *b)
 	return sum;
 }
 
+/* Does a running sandbox still want the observers?  Marks of sandboxes
+ * no longer running (a crashed launcher) are removed on the way. */
+static bool any_adaptive_left(const struct cp_bpf *b)
+{
+	static unsigned char live[CP_MAX_SANDBOXES];
+	int fd = cp_bpf_map_fd(b, "cp_sandboxes");
+	uint64_t key, *cur = NULL;
+	char dir[PATH_MAX + 16];
+	struct dirent *de;
+	bool any = false;
+	DIR *d;
+
+	if (fd < 0)
+		return true;              /* cannot tell: keep the observers */
+	memset(live, 0, sizeof(live));
+	while (bpf_map_get_next_key(fd, cur, &key) == 0) {
+		struct cp_sandbox sb;
+
+		if (bpf_map_lookup_elem(fd, &key, &sb) == 0 && sb.id < CP_MAX_SANDBOXES)
+			live[sb.id] = 1;
+		cur = &key;
+	}
+	snprintf(dir, sizeof(dir), "%s/observers", b->pin_dir);
+	d = opendir(dir);
+	while (d && (de = readdir(d))) {
+		char *end;
+		unsigned long id = strtoul(de->d_name, &end, 10);
+
+		if (de->d_name[0] == '.' || *end)
+			continue;
+		if (id < CP_MAX_SANDBOXES && live[id])
+			any = true;
+		else
+			observer_mark(b, (uint32_t)id, false);
+	}
+	if (d)
+		closedir(d);
+	return any;
+}
+
+/* The last adaptive sandbox left while others run: detach the tracing
+ * observers (their links' pins), which every process on the host pays
+ * for; the next adaptive sandbox attaches them again.  An observer whose
+ * program has no pin of its own (attached at load) stays. */
+static void detach_observers(const struct cp_bpf *b)
+{
+	char p[PATH_MAX + 300];
+
+	for (unsigned i = 0; i < b->nprogs; i++) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+
+		if (b->progs[i].attach != -1)
+			continue;
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(b->progs[i].fd, &info, &len) < 0 ||
+		    info.type != BPF_PROG_TYPE_TRACING)
+			continue;
+		snprintf(p, sizeof(p), "%s/links/%s", b->pin_dir, b->progs[i].name);
+		unlink(p);
+	}
+}
+
 static bool any_sandbox_left(const struct cp_bpf *b)
 {
 	uint64_t key;
@@ -1637,8 +1732,12 @@ void cp_bpf_close(struct cp_bpf *b)
 	for (unsigned i = 0; i < b->nlinks; i++)
 		close(b->links[i]);
 	b->nlinks = 0;
-	if (b->have_sandbox)
+	if (b->have_sandbox) {
 		clear_sandbox_entries(b, b->sandbox_id, b->cgroup_id);
+		observer_mark(b, b->sandbox_id, false);
+	}
+	if (b->have_sandbox && b->nmaps && any_sandbox_left(b) && !any_adaptive_left(b))
+		detach_observers(b);
 	if (b->nmaps && b->pin_dir[0] && !any_sandbox_left(b) &&
 	    !(resident_wanted(b->pin_dir) && go_idle(b->pin_dir))) {
 		char root[PATH_MAX];

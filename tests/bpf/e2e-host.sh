@@ -61,6 +61,19 @@ if [ $lsm_yes -eq 0 ]; then
 	sleep 0.2
 	check "[ -z \"\$(ls /sys/fs/bpf/compart/v*/links 2>/dev/null | grep -v '^missing-')\" ]" \
 		"a net-client sandbox attaches no host-wide hook"
+	# an adaptive sandbox beside it attaches the observers; when it
+	# exits they go, although the net-client sandbox still runs
+	"$CR" --profile adaptive -- /bin/sleep 30 > /dev/null 2>&1 &
+	adapt=$!
+	n=0
+	for _ in $(seq 200); do
+		n=$(ls /sys/fs/bpf/compart/v*/links 2>/dev/null | grep -cv '^missing-')
+		[ "$n" -gt 0 ] && break
+		sleep 0.05
+	done
+	kill $adapt; wait $adapt 2>/dev/null
+	check "[ $n -gt 0 ] && [ -z \"\$(ls /sys/fs/bpf/compart/v*/links 2>/dev/null | grep -v '^missing-')\" ] &&
+	       kill -0 $hold" "the observers go with the last adaptive sandbox ($n attached while it ran)"
 	kill $hold; wait $hold 2>/dev/null
 fi
 
