@@ -66,7 +66,7 @@ int cp_bpf_resident(const struct cp_bpf_opts *o, bool on, char *why, size_t n);
 
 /* Attach the adaptive layer's tracing observers (host-wide tracepoints)
  * if no sandbox has yet: they are attached only once an adaptive sandbox
- * needs them, and detached with the last sandbox, so processes outside
+ * needs them, and detached with the last adaptive one, so processes outside
  * any sandbox pay for them only while an adaptive one runs.  (The LSM
  * programs are attached by cp_bpf_sandbox_add() on a BPF LSM host.)
  * Takes the lock if it is not held.  0 or -errno with `why`; an observer
@@ -89,7 +89,7 @@ int cp_bpf_prog_fd(const struct cp_bpf *b, const char *name);
  *
  * Every program of the object is handled here, including the adaptive
  * observers: global ones are attached on demand and their links pinned
- * until the last sandbox exits (an observer that cannot attach is simply
+ * until the last sandbox that needs them exits (an observer that cannot attach is simply
  * not attached: check this), cgroup ones are attached
  * to each sandbox's cgroup by cp_bpf_sandbox_add().  SEC("syscall")
  * programs are pinned, never attached (run them with
