@@ -664,6 +664,8 @@ int cr_scratch_emulate(struct cr_scratch *s, int listener, const char *name,
 		goto out;
 	}
 	for (int i = 0; i < 2 && !rc && o.kind != OP_FTRUNCATE; i++) {
+		if (o.path[i][0] == '/')
+			continue;             /* the kernel ignores dirfd then */
 		dfd[i] = their_fd(pidfd, o.dirfd[i]);
 		if (dfd[i] < 0 && dfd[i] != AT_FDCWD) {
 			rc = dfd[i];

@@ -221,6 +221,10 @@ r["via-symlink"] = att(lambda: write("/tmp/out-link", "owned"))
 r["rename-out"] = att(lambda: os.rename("/tmp/d/a", os.path.join(out, "a")))
 r["link-in"] = att(lambda: os.link(os.path.join(out, "before-0"), "/tmp/in"))
 r["dotdot"] = att(lambda: write("../../" + out.lstrip("/") + "/dd"))
+# *at calls: a directory descriptor, and an absolute path beside a bad one
+dfd = os.open("/tmp/d", os.O_RDONLY | os.O_DIRECTORY)
+r["at"] = att(lambda: os.close(os.open("at", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=dfd))) + \
+    "/" + att(lambda: os.mkdir("/tmp/d/abs", dir_fd=999))
 r["not-tmpfs"] = att(lambda: write(os.path.join(s, "x")))
 r["rmdir"] = att(lambda: os.rmdir("/tmp/d"))
 print(" ".join("%s:%s" % kv for kv in r.items()))
@@ -237,8 +241,8 @@ check "scratch: tightened (writes to $work refused), the program ends normally (
 	'[ $rc = 0 ] && [ "$(sr out)" = EPERM ]'
 check "scratch: write, read back, mkdir, rename, link, symlink, mkfifo, unlink in /tmp work" \
 	'[ "$(sr write)$(sr read)$(sr mkdir)$(sr rename)$(sr link)$(sr symlink)$(sr fifo)$(sr unlink)" = okhellookokokokokok ]'
-check "scratch: relative to the working directory, truncate and ftruncate ($(sr relative) $(sr truncate) $(sr ftruncate))" \
-	'[ "$(sr relative) $(sr truncate) $(sr ftruncate)" = "ok ok:2 ok:7" ]'
+check "scratch: relative to the working directory or a dirfd, truncate and ftruncate ($(sr relative) $(sr at) $(sr truncate) $(sr ftruncate))" \
+	'[ "$(sr relative) $(sr at) $(sr truncate) $(sr ftruncate)" = "ok ok/ok ok:2 ok:7" ]'
 check "scratch: the files are the target's, with its umask ($(sr owner)), close-on-exec and blocking as asked ($(sr cloexec))" \
 	'[ "$(sr umask)" = ok ] && [ "$(sr owner)" = True:640 ] && [ "$(sr cloexec)" = 0/1/0 ]'
 check "scratch: leaving the tmpfs is refused: symlink out, rename out, link in, .., a scratch path that is not a tmpfs" \
