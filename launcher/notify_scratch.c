@@ -76,8 +76,11 @@ struct cr_scratch {
 	dev_t dev[CR_SCRATCH_MAX];     /* their tmpfs, once joined */
 	bool joined, broken;
 	cap_t caps_full, caps_none;    /* the gate thread's own */
+	uid_t uid;                     /* the supervisor's (e)uid and gid */
+	gid_t gid;
 	gid_t own_groups[CR_GROUPS_MAX];
 	int own_ngroups;
+	bool switched;                 /* become() changed the ids */
 };
 
 /* the target's file-system identity, from /proc/PID/status */
@@ -180,6 +183,8 @@ static bool join(struct cr_scratch *s)
 	s->caps_none = s->caps_full ? cap_dup(s->caps_full) : NULL;
 	if (!s->caps_none || cap_clear_flag(s->caps_none, CAP_EFFECTIVE) < 0)
 		return false;
+	s->uid = geteuid();
+	s->gid = getegid();
 	s->own_ngroups = getgroups(CR_GROUPS_MAX, s->own_groups);
 	if (s->own_ngroups < 0)
 		return false;
@@ -260,25 +265,31 @@ static int read_str(pid_t pid, unsigned long addr, char *buf, size_t size)
 	return -ENAMETOOLONG;
 }
 
+/* One read of /proc/PID/status (stdio would add an fstat and more reads:
+ * this runs for every performed call). */
 static int read_creds(const struct cr_scratch *s, pid_t pid, struct tcreds *c)
 {
-	char line[4096];
-	unsigned u[4], g[4], um;
+	static char buf[16384];
+	size_t len = 0;
+	ssize_t n;
 	int have = 0, fd = open_pid(s, pid, "status", O_RDONLY);
-	FILE *f = fd < 0 ? NULL : fdopen(fd, "re");
+	char *save = NULL;
 
-	if (!f) {
-		if (fd >= 0)
-			close(fd);
+	if (fd < 0)
 		return -ESRCH;
-	}
+	while (len < sizeof(buf) - 1 && (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	buf[len] = '\0';
 	c->ngroups = 0;
-	while (fgets(line, sizeof(line), f)) {
+	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		unsigned u[4], um;
+
 		if (sscanf(line, "Uid: %u %u %u %u", &u[0], &u[1], &u[2], &u[3]) == 4) {
 			c->fsuid = u[3];
 			have |= 1;
-		} else if (sscanf(line, "Gid: %u %u %u %u", &g[0], &g[1], &g[2], &g[3]) == 4) {
-			c->fsgid = g[3];
+		} else if (sscanf(line, "Gid: %u %u %u %u", &u[0], &u[1], &u[2], &u[3]) == 4) {
+			c->fsgid = u[3];
 			have |= 2;
 		} else if (sscanf(line, "Umask: %o", &um) == 1) {
 			c->umask = (mode_t)um & 0777;
@@ -291,31 +302,35 @@ static int read_creds(const struct cr_scratch *s, pid_t pid, struct tcreds *c)
 
 				if (end == p)
 					break;
-				if (c->ngroups == CR_GROUPS_MAX) {
-					fclose(f);
+				if (c->ngroups == CR_GROUPS_MAX)
 					return -E2BIG;
-				}
 				c->groups[c->ngroups++] = (gid_t)v;
 				p = end;
 			}
 			have |= 8;
 		}
 	}
-	fclose(f);
-	return have == 15 ? 0 : -EIO;
+	/* a status cut short (over 16 KiB: thousands of groups) is refused */
+	return have == 15 && len < sizeof(buf) - 1 ? 0 : -EIO;
 }
 
 /* Take the target's file-system identity on this thread (raw syscalls:
  * glibc would apply setgroups to every thread of the supervisor). */
-static int become(const struct cr_scratch *s, const struct tcreds *c)
+static int become(struct cr_scratch *s, const struct tcreds *c)
 {
+	umask(c->umask);              /* this thread's own fs_struct */
+	/* the same identity as the supervisor's (a root launch): only the
+	 * capabilities go */
+	s->switched = !(c->fsuid == s->uid && c->fsgid == s->gid && c->ngroups == s->own_ngroups &&
+			!memcmp(c->groups, s->own_groups, (size_t)c->ngroups * sizeof(gid_t)));
+	if (!s->switched)
+		return cap_set_proc(s->caps_none) < 0 ? -errno : 0;
 	if (syscall(SYS_setgroups, (size_t)c->ngroups, c->groups) < 0 ||
 	    syscall(SYS_setfsgid, c->fsgid) < 0 || syscall(SYS_setfsuid, c->fsuid) < 0)
 		return -errno;
 	/* set*fsid return the old id, never an error: check the new one */
 	if ((uid_t)syscall(SYS_setfsuid, -1) != c->fsuid || (gid_t)syscall(SYS_setfsgid, -1) != c->fsgid)
 		return -EPERM;
-	umask(c->umask);              /* this thread's own fs_struct */
 	if (cap_set_proc(s->caps_none) < 0)
 		return -errno;
 	return 0;
@@ -325,11 +340,14 @@ static int become(const struct cr_scratch *s, const struct tcreds *c)
  * emulates again (it only answers and refuses, which needs no identity). */
 static void unbecome(struct cr_scratch *s)
 {
-	if (cap_set_proc(s->caps_full) < 0 || syscall(SYS_setfsuid, geteuid()) < 0 ||
-	    syscall(SYS_setfsgid, getegid()) < 0 ||
-	    syscall(SYS_setgroups, (size_t)s->own_ngroups, s->own_groups) < 0 ||
-	    (uid_t)syscall(SYS_setfsuid, -1) != geteuid())
+	if (cap_set_proc(s->caps_full) < 0)
 		s->broken = true;
+	else if (s->switched &&
+		 (syscall(SYS_setfsuid, s->uid) < 0 || syscall(SYS_setfsgid, s->gid) < 0 ||
+		  syscall(SYS_setgroups, (size_t)s->own_ngroups, s->own_groups) < 0 ||
+		  (uid_t)syscall(SYS_setfsuid, -1) != s->uid))
+		s->broken = true;
+	s->switched = false;
 }
 
 /* ---- decoding ---------------------------------------------------------- */
@@ -656,10 +674,15 @@ int cr_scratch_emulate(struct cr_scratch *s, int listener, const char *name,
 	rc = decode(name, req, &o);
 	if (rc == -ENOSYS)
 		return 0;
-	pidfd = (int)syscall(SYS_pidfd_open, req->pid, 0);
+	/* a pidfd only to take the target's descriptors (pidfd_getfd) */
+	if (o.kind == OP_FTRUNCATE || (o.path[0][0] != '/' && o.dirfd[0] != AT_FDCWD) ||
+	    (o.path[1][0] && o.path[1][0] != '/' && o.dirfd[1] != AT_FDCWD))
+		pidfd = (int)syscall(SYS_pidfd_open, req->pid, 0);
+	else
+		pidfd = -2;
 	root = open_pid(s, (pid_t)req->pid, "root", O_PATH | O_DIRECTORY);
 	cwd = open_pid(s, (pid_t)req->pid, "cwd", O_PATH | O_DIRECTORY);
-	if (pidfd < 0 || root < 0 || cwd < 0 || read_creds(s, (pid_t)req->pid, &c) < 0) {
+	if (pidfd == -1 || root < 0 || cwd < 0 || read_creds(s, (pid_t)req->pid, &c) < 0) {
 		rc = NOT_SCRATCH;
 		goto out;
 	}
