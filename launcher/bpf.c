@@ -100,6 +100,14 @@ struct cp_bpf {
 	unsigned unix_unresolved;     /* unix rule paths absent at attach */
 };
 
+/* Does a pin or marker exist, for this process's effective identity?
+ * (access(2) would check with the real uid, so a launcher whose real and
+ * effective uids differ would never see the root-only pins.) */
+static bool exists(const char *path)
+{
+	return faccessat(AT_FDCWD, path, F_OK, AT_EACCESS) == 0;
+}
+
 static void setwhy(char *why, size_t n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void setwhy(char *why, size_t n, const char *fmt, ...)
@@ -765,7 +773,7 @@ static bool resident_wanted(const char *pin_dir)
 
 	pin_root_of(pin_dir, root, sizeof(root));
 	snprintf(p, sizeof(p), "%s/resident", root);
-	return access(p, F_OK) == 0;
+	return exists(p);
 }
 
 static bool is_idle(const char *pin_dir)
@@ -773,7 +781,7 @@ static bool is_idle(const char *pin_dir)
 	char p[PATH_MAX + 320];
 
 	snprintf(p, sizeof(p), "%s/idle", pin_dir);
-	return access(p, F_OK) == 0;
+	return exists(p);
 }
 
 /* Sandboxes that asked for the observers: <pin_dir>/observers/<id>,
@@ -811,7 +819,7 @@ static bool go_idle(const char *pin_dir)
 		if (de->d_name[0] == '.' || !strncmp(de->d_name, "missing-", 8))
 			continue;
 		snprintf(p, sizeof(p), "%s/progs/%s-none", pin_dir, de->d_name);
-		if (access(p, F_OK) < 0) {
+		if (!exists(p)) {
 			closedir(d);
 			return false;
 		}
@@ -864,7 +872,7 @@ static int attach_hooks(struct cp_bpf *b, unsigned groups, char *why, size_t n)
 		if (b->progs[i].attach != -1)
 			continue;             /* cgroup programs: per sandbox */
 		snprintf(p, sizeof(p), "%s/links/%s", b->pin_dir, b->progs[i].name);
-		if (access(p, F_OK) == 0)
+		if (exists(p))
 			continue;             /* attached by an earlier sandbox */
 		memset(&info, 0, sizeof(info));
 		if (bpf_obj_get_info_by_fd(b->progs[i].fd, &info, &len) < 0) {
@@ -985,12 +993,12 @@ int cp_bpf_open(const struct cp_bpf_opts *o, struct cp_bpf **out, char *why, siz
 	snprintf(b->pin_dir, sizeof(b->pin_dir), "%s/v%d-%s", root, CP_ABI_VERSION, CP_BPF_OBJ_HASH);
 
 	snprintf(mark, sizeof(mark), "%s/ready-lsm", b->pin_dir);
-	if (access(mark, F_OK) == 0) {
+	if (exists(mark)) {
 		b->reused = true;
 		b->lsm_active = true;
 	} else {
 		snprintf(mark, sizeof(mark), "%s/ready-nolsm", b->pin_dir);
-		if (access(mark, F_OK) == 0) {
+		if (exists(mark)) {
 			b->reused = true;
 			setwhy(b->lsm_why, sizeof(b->lsm_why),
 			       "BPF LSM was found unusable when these programs were first loaded "
@@ -1174,7 +1182,7 @@ bool cp_bpf_prog_attached(const struct cp_bpf *b, const char *name)
 		if (!strcmp(b->progs[i].name, name) && b->progs[i].attach >= 0)
 			return b->have_sandbox;
 	snprintf(p, sizeof(p), "%s/links/%s", b->pin_dir, name);
-	return access(p, F_OK) == 0;
+	return exists(p);
 }
 
 /* ---- per-sandbox state ------------------------------------------------- */

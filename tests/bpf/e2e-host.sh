@@ -77,6 +77,22 @@ if [ $lsm_yes -eq 0 ]; then
 	kill $hold; wait $hold 2>/dev/null
 fi
 
+# a launcher whose real uid is not root (a setuid-root install): the
+# root-only pins are found with the effective uid, so the adaptive
+# observers are attached and a second launch reuses the pins
+if command -v setpriv >/dev/null; then
+	"$CR" --profile adaptive -- /bin/sleep 30 > /dev/null 2>&1 &
+	hold2=$!
+	for _ in $(seq 200); do [ -n "$(ls /sys/fs/bpf/compart/v*/links 2>/dev/null)" ] && break; sleep 0.05; done
+	setpriv --ruid=65534 --rgid=65534 --clear-groups "$CR" --profile adaptive --audit-log "$tmp/a5.log" \
+		-- /bin/true > /dev/null 2> "$tmp/err5"
+	rc=$?
+	kill $hold2; wait $hold2 2>/dev/null
+	check "[ $rc -eq 0 ] && grep '\"layer\":\"adapt\"' $tmp/a5.log | grep -q '(programs pinned)'" \
+		"real uid 65534, effective root: adapt applied from the pins (rc $rc)"
+	[ $rc -eq 0 ] || cat "$tmp/err5"
+fi
+
 "$CR" --log-only --profile net-client --audit-log "$tmp/a2.log" -- /usr/bin/python3 -c "$py" \
 	> "$tmp/out2" 2> "$tmp/err2"
 rc=$?
