@@ -844,7 +844,7 @@ static bool go_idle(const char *pin_dir)
  * adapt_hooks.bpf.h relies on it.  As at a first load, an LSM program
  * that does not attach fails the caller; a tracing observer that does not
  * is left out and reported by cp_bpf_prog_attached(). */
-struct hook_todo {
+struct hook_pending {
 	__u32 id;
 	unsigned idx;
 	bool lsm;
@@ -852,14 +852,14 @@ struct hook_todo {
 
 static int cmp_hook(const void *a, const void *b)
 {
-	const struct hook_todo *x = a, *y = b;
+	const struct hook_pending *x = a, *y = b;
 
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
 static int attach_hooks(struct cp_bpf *b, unsigned groups, char *why, size_t n)
 {
-	struct hook_todo todo[CP_MAX_FDS];
+	struct hook_pending pend[CP_MAX_FDS];
 	char p[PATH_MAX + 300];
 	unsigned cnt = 0;
 
@@ -884,18 +884,18 @@ static int attach_hooks(struct cp_bpf *b, unsigned groups, char *why, size_t n)
 		g = info.type == BPF_PROG_TYPE_LSM ? CP_BPF_HOOKS_LSM :
 		    info.type == BPF_PROG_TYPE_TRACING ? CP_BPF_HOOKS_OBSERVE : 0;
 		if (g & groups)
-			todo[cnt++] = (struct hook_todo){ info.id, i, g == CP_BPF_HOOKS_LSM };
+			pend[cnt++] = (struct hook_pending){ info.id, i, g == CP_BPF_HOOKS_LSM };
 	}
-	qsort(todo, cnt, sizeof(todo[0]), cmp_hook);
+	qsort(pend, cnt, sizeof(pend[0]), cmp_hook);
 	for (unsigned k = 0; k < cnt; k++) {
-		const struct cp_named_fd *pr = &b->progs[todo[k].idx];
+		const struct cp_named_fd *pr = &b->progs[pend[k].idx];
 		int lfd, rc;
 
 		/* tp_btf, fentry and LSM programs carry their target from load */
 		lfd = bpf_raw_tracepoint_open(NULL, pr->fd);
 		if (lfd < 0) {
 			rc = -errno;
-			if (todo[k].lsm) {
+			if (pend[k].lsm) {
 				setwhy(why, n, "attaching %s: %s", pr->name, strerror(-rc));
 				return rc;
 			}
@@ -1275,6 +1275,16 @@ static void clear_sandbox_entries(struct cp_bpf *b, uint32_t id, uint64_t cgid)
 		bpf_map_update_elem(fd, &id, &pol, BPF_ANY);
 	if ((fd = cp_bpf_map_fd(b, "cp_sb_state")) >= 0)
 		bpf_map_update_elem(fd, &id, &st, BPF_ANY);
+	/* the adaptive state, which the adapt layer has read and cleared
+	 * unless the launcher crashed: the next sandbox with this id must
+	 * not inherit a model (its tree array stays: cp_adapt_sandbox_setup
+	 * rewrites it before the walk is enabled) */
+	if ((fd = cp_bpf_map_fd(b, "cp_adapt_st")) >= 0) {
+		struct cp_adapt_state ast = {};
+
+		bpf_map_update_elem(fd, &id, &ast, BPF_ANY);
+	}
+	observer_mark(b, id, false);
 	/* cp_events[id] stays: see cp_bpf_sandbox_add() */
 	reset_drops(b, id);
 }
@@ -1307,17 +1317,8 @@ static int alloc_id(struct cp_bpf *b, uint32_t *out)
 		}
 		cur = &key;
 	}
-	for (unsigned i = 0; i < nstale; i++) {
-		struct cp_adapt_state st = {};
-		int afd = cp_bpf_map_fd(b, "cp_adapt_st");
-
+	for (unsigned i = 0; i < nstale; i++)
 		clear_sandbox_entries(b, stale_id[i], stale[i]);
-		observer_mark(b, stale_id[i], false);
-		/* its adaptive state too (the adapt layer never tore it down):
-		 * the next sandbox with this id must not inherit its tree */
-		if (afd >= 0)
-			bpf_map_update_elem(afd, &stale_id[i], &st, BPF_ANY);
-	}
 	for (uint32_t i = 1; i < CP_MAX_SANDBOXES; i++) {
 		if (!used[i]) {
 			*out = i;
@@ -1740,10 +1741,8 @@ void cp_bpf_close(struct cp_bpf *b)
 	for (unsigned i = 0; i < b->nlinks; i++)
 		close(b->links[i]);
 	b->nlinks = 0;
-	if (b->have_sandbox) {
+	if (b->have_sandbox)
 		clear_sandbox_entries(b, b->sandbox_id, b->cgroup_id);
-		observer_mark(b, b->sandbox_id, false);
-	}
 	if (b->have_sandbox && b->nmaps && any_sandbox_left(b) && !any_adaptive_left(b))
 		detach_observers(b);
 	if (b->nmaps && b->pin_dir[0] && !any_sandbox_left(b) &&

@@ -80,7 +80,6 @@ struct cr_scratch {
 	gid_t gid;
 	gid_t own_groups[CR_GROUPS_MAX];
 	int own_ngroups;
-	bool switched;                 /* become() changed the ids */
 };
 
 /* the target's file-system identity, from /proc/PID/status */
@@ -316,12 +315,11 @@ static int read_creds(const struct cr_scratch *s, pid_t pid, struct tcreds *c)
 
 /* Take the target's file-system identity on this thread (raw syscalls:
  * glibc would apply setgroups to every thread of the supervisor). */
-static int become(struct cr_scratch *s, const struct tcreds *c)
+static int become(const struct cr_scratch *s, const struct tcreds *c)
 {
 	umask(c->umask);              /* this thread's own fs_struct */
-	/* always switched, also to the same ids (a root launch): one path,
-	 * the one the tests exercise */
-	s->switched = true;
+	/* switched also to the same ids (a root launch): one path, the one
+	 * the tests exercise */
 	if (syscall(SYS_setgroups, (size_t)c->ngroups, c->groups) < 0 ||
 	    syscall(SYS_setfsgid, c->fsgid) < 0 || syscall(SYS_setfsuid, c->fsuid) < 0)
 		return -errno;
@@ -337,14 +335,11 @@ static int become(struct cr_scratch *s, const struct tcreds *c)
  * emulates again (it only answers and refuses, which needs no identity). */
 static void unbecome(struct cr_scratch *s)
 {
-	if (cap_set_proc(s->caps_full) < 0)
+	if (cap_set_proc(s->caps_full) < 0 || syscall(SYS_setfsuid, s->uid) < 0 ||
+	    syscall(SYS_setfsgid, s->gid) < 0 ||
+	    syscall(SYS_setgroups, (size_t)s->own_ngroups, s->own_groups) < 0 ||
+	    (uid_t)syscall(SYS_setfsuid, -1) != s->uid)
 		s->broken = true;
-	else if (s->switched &&
-		 (syscall(SYS_setfsuid, s->uid) < 0 || syscall(SYS_setfsgid, s->gid) < 0 ||
-		  syscall(SYS_setgroups, (size_t)s->own_ngroups, s->own_groups) < 0 ||
-		  (uid_t)syscall(SYS_setfsuid, -1) != s->uid))
-		s->broken = true;
-	s->switched = false;
 }
 
 /* ---- decoding ---------------------------------------------------------- */

@@ -9,8 +9,8 @@
 set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${BUILD:-$TOP/build}
-if [ "$(id -u)" != 0 ]; then echo "SKIP: needs root (BPF, cgroups)"; exit 77; fi
-[ -x /usr/bin/python3 ] || { echo "SKIP: /usr/bin/python3 not installed"; exit 77; }
+. "$TOP/tests/adapt/common.sh"
+adapt_require
 for t in curl openssl git gcc make tar; do
 	command -v $t >/dev/null || { echo "SKIP: $t not installed (scripts/deps.sh)"; exit 77; }
 done

@@ -6,10 +6,9 @@
 set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${BUILD:-$TOP/build}
-H=$BUILD/tests/adapt/adapt-harness PY=/usr/bin/python3
-if [ "$(id -u)" != 0 ]; then echo "SKIP: needs root (BPF, cgroups)"; exit 77; fi
-[ -x $PY ] || { echo "SKIP: /usr/bin/python3 not installed"; exit 77; }
-[ -x "$H" ] || { echo "FAIL: $H not built"; exit 1; }
+H=$BUILD/tests/adapt/adapt-harness
+. "$TOP/tests/adapt/common.sh"
+adapt_require "$H"
 
 work=$(mktemp -d /tmp/compart-adapt-freeze.XXXXXX)
 hpid= cg=

@@ -11,10 +11,9 @@
 set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${BUILD:-$TOP/build}
-CR=$BUILD/compart-run CTL=$BUILD/compart-ctl PY=/usr/bin/python3
-if [ "$(id -u)" != 0 ]; then echo "SKIP: needs root (BPF, cgroups)"; exit 77; fi
-[ -x $PY ] || { echo "SKIP: /usr/bin/python3 not installed"; exit 77; }
-for b in "$CR" "$CTL"; do [ -x "$b" ] || { echo "FAIL: $b not built"; exit 1; }; done
+CR=$BUILD/compart-run CTL=$BUILD/compart-ctl
+. "$TOP/tests/adapt/common.sh"
+adapt_require "$CR" "$CTL"
 if "$CR" --probe --json | $PY -c 'import json,sys; sys.exit(0 if json.load(sys.stdin)["features"]["bpf-lsm"]["available"] else 1)'; then
 	echo "SKIP: BPF LSM is active here: its hooks enforce the levels, compart-run installs no gate"
 	exit 77

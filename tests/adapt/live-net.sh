@@ -10,10 +10,8 @@ set -u
 BUILD=${BUILD:-$(cd "$(dirname "$0")/../.." && pwd)/build}
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 H=$BUILD/tests/adapt/adapt-harness
-if [ "$(id -u)" != 0 ]; then echo "SKIP: needs root (BPF, cgroups)"; exit 77; fi
-PY=/usr/bin/python3
-[ -x $PY ] || { echo "SKIP: /usr/bin/python3 not installed"; exit 77; }
-[ -x "$H" ] || { echo "FAIL: $H not built"; exit 1; }
+. "$TOP/tests/adapt/common.sh"
+adapt_require "$H"
 
 work=$(mktemp -d /tmp/compart-adapt-net.XXXXXX)
 srv_pid=

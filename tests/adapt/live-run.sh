@@ -7,10 +7,9 @@
 set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${BUILD:-$TOP/build}
-CR=$BUILD/compart-run CTL=$BUILD/compart-ctl PY=/usr/bin/python3
-if [ "$(id -u)" != 0 ]; then echo "SKIP: needs root (BPF, cgroups)"; exit 77; fi
-[ -x $PY ] || { echo "SKIP: /usr/bin/python3 not installed"; exit 77; }
-for b in "$CR" "$CTL"; do [ -x "$b" ] || { echo "FAIL: $b not built"; exit 1; }; done
+CR=$BUILD/compart-run CTL=$BUILD/compart-ctl
+. "$TOP/tests/adapt/common.sh"
+adapt_require "$CR" "$CTL"
 
 work=$(mktemp -d /var/tmp/compart-adapt-run.XXXXXX)
 srv_pid=
