@@ -1250,6 +1250,24 @@ static void reset_drops(struct cp_bpf *b, uint32_t id)
 	}
 }
 
+/* Does a sandbox other than the one registered under cgid hold id?  It
+ * does when another launcher collected ours as stale (its init had exited
+ * while this supervisor was still tearing down) and reused the id. */
+static bool id_taken_by_other(const struct cp_bpf *b, uint32_t id, uint64_t cgid)
+{
+	int fd = cp_bpf_map_fd(b, "cp_sandboxes");
+	uint64_t key, *cur = NULL;
+
+	while (fd >= 0 && bpf_map_get_next_key(fd, cur, &key) == 0) {
+		struct cp_sandbox sb;
+
+		if (key != cgid && bpf_map_lookup_elem(fd, &key, &sb) == 0 && sb.id == id)
+			return true;
+		cur = &key;
+	}
+	return false;
+}
+
 static void clear_sandbox_entries(struct cp_bpf *b, uint32_t id, uint64_t cgid)
 {
 	struct cp_sb_policy pol = {};
@@ -1258,6 +1276,10 @@ static void clear_sandbox_entries(struct cp_bpf *b, uint32_t id, uint64_t cgid)
 
 	if ((fd = cp_bpf_map_fd(b, "cp_sandboxes")) >= 0 && cgid)
 		bpf_map_delete_elem(fd, &cgid);
+	/* the entries keyed by id are another sandbox's now: not ours to
+	 * clear (the collector cleared ours) */
+	if (id_taken_by_other(b, id, cgid))
+		return;
 	if ((fd = cp_bpf_map_fd(b, "cp_fs_rules")) >= 0)
 		delete_sandbox_keys(fd, sizeof(struct cp_ino_key), 0, id);
 	if ((fd = cp_bpf_map_fd(b, "cp_exec_rules")) >= 0)

@@ -15,6 +15,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <linux/bpf.h>
@@ -29,7 +30,7 @@
 
 unsigned t_pass, t_fail;
 
-static char cgroot[512], cg_a[600], cg_b[600], cg_nested[700], pin_root[128], lock_path[128];
+static char cgroot[512], cg_a[600], cg_b[600], cg_c[600], cg_nested[700], pin_root[128], lock_path[128];
 static bool mounted_bpffs;
 static struct agent ag_a, ag_b, ag_n;
 static struct cp_bpf *bpf_a, *bpf_b;
@@ -48,6 +49,8 @@ static void cleanup(void)
 		rmdir(cg_a);
 	if (cg_b[0])
 		rmdir(cg_b);
+	if (cg_c[0])
+		rmdir(cg_c);
 	rmdir(pin_root);
 	unlink(lock_path);
 	if (mounted_bpffs)
@@ -550,6 +553,55 @@ int main(void)
 	CHECK(nev == 0, "it inherits none of the previous sandbox's events (%u)", nev);
 	cp_bpf_close(bpf_b);
 	bpf_b = NULL;
+
+	/* A sandbox whose init has exited is collected as stale by the next
+	 * launch, which may take its id, while its own supervisor is still
+	 * tearing down: that late teardown must not clear the new owner's
+	 * entries. */
+	{
+		struct cp_bpf *bx = NULL, *by = NULL;
+		struct cp_sb_policy before, after;
+		uint64_t cgc;
+		uint32_t idx = 0;
+		pid_t dead = fork();
+		int fdc;
+
+		if (dead == 0)
+			_exit(0);
+		waitpid(dead, NULL, 0);
+		snprintf(cg_c, sizeof(cg_c), "%s/compart-test-c-%d", cgroot, (int)getpid());
+		fdc = mkdir(cg_c, 0755) == 0 ? open(cg_c, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+		cgc = fdc >= 0 ? cg_id(cg_c) : 0;
+		rc = fdc < 0 ? -errno : cp_bpf_open(&o, &bx, why, sizeof(why));
+		if (!rc)
+			rc = cp_bpf_sandbox_add(bx, cg_fd_b, cg_id(cg_b), (uint32_t)dead, &mb, 0, why, sizeof(why));
+		if (!rc) {
+			idx = cp_bpf_sandbox_id(bx);
+			rc = cp_bpf_open(&o, &by, why, sizeof(why));
+		}
+		if (!rc)
+			rc = cp_bpf_sandbox_add(by, fdc, cgc, (uint32_t)getpid(), &ma, 0, why, sizeof(why));
+		CHECK(rc == 0 && cp_bpf_sandbox_id(by) == idx,
+		      "a sandbox whose init exited is collected, its id %u taken by the next (%s)", idx,
+		      rc ? why : "ok");
+		memset(&before, 0, sizeof(before));
+		memset(&after, 0xff, sizeof(after));
+		if (by) {
+			bpf_map_lookup_elem(cp_bpf_map_fd(by, "cp_policy"), &idx, &before);
+			cp_bpf_close(bx);     /* the collected sandbox's late teardown */
+			bx = NULL;
+			bpf_map_lookup_elem(cp_bpf_map_fd(by, "cp_policy"), &idx, &after);
+		}
+		CHECK(by && memcmp(&before, &after, sizeof(before)) == 0 &&
+		      bpf_map_lookup_elem(sbfd, &cgc, &(struct cp_sandbox){ 0 }) == 0,
+		      "its late teardown leaves the new owner's policy and registration alone");
+		cp_bpf_close(bx);
+		cp_bpf_close(by);
+		if (fdc >= 0)
+			close(fdc);
+		rmdir(cg_c);
+		cg_c[0] = '\0';
+	}
 	CHECK(map_entries(sbfd, sizeof(uint64_t)) == 1, "after B's teardown one sandbox remains");
 	CHECK(prog_count(cg_b, BPF_CGROUP_INET4_CONNECT) == 0, "B's cgroup has no programs left");
 	CHECK(access(cp_bpf_pin_dir(bpf_a), F_OK) == 0, "pins survive while A runs");
