@@ -206,14 +206,41 @@ static void test_default_refuses(void **state)
 	cp_bpf_prog_free(&prog);
 }
 
+/* Does this kernel take i386 system calls (int 0x80) at all?  Without
+ * IA32 emulation (CONFIG_IA32_EMULATION off, or ia32_emulation=0) the
+ * instruction faults with SIGSEGV before seccomp sees a call. */
+static bool kernel_has_ia32(void)
+{
+	int st;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		long r = 20;   /* i386 getpid */
+
+		signal(SIGSEGV, SIG_DFL);   /* cmocka's handler would report it */
+		__asm__ volatile("int $0x80" : "+a"(r) : : "memory");
+		_exit(r > 0 ? 0 : 1);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		return false;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
 /* i386 entry (int 0x80) is not a listed arch: the process is killed. */
 static void test_default_kills_i386(void **state)
 {
-	struct cp_bpf_prog prog = build("default");
+	struct cp_bpf_prog prog;
 	int st;
 	pid_t pid;
 
 	(void)state;
+	if (!kernel_has_ia32()) {
+		printf("# skip: this kernel has no IA32 emulation (int 0x80 faults without a "
+		       "filter), so no i386 call can reach seccomp; tests/seccomp checks the "
+		       "i386 rows in its BPF interpreter\n");
+		skip();
+	}
+	prog = build("default");
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
