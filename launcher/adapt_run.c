@@ -255,7 +255,7 @@ void cr_adapt_layer_attach(struct cp_run *r)
 		 * that exist here act on it. */
 		bool lsm = cp_bpf_lsm_active(b);
 		uint32_t all = forbid[CP_MAX_LEVELS];
-		char gaps[400] = "", scr[200], ex[240];
+		char gaps[520] = "", scr[200], ex[240];
 
 		if (cr_scratch_exempt(p, scr, sizeof(scr)))
 			snprintf(ex, sizeof(ex), "scratch writes in %s performed by the gate", scr);
@@ -264,8 +264,9 @@ void cr_adapt_layer_attach(struct cp_run *r)
 				 "of the view");
 		if (!lsm && r->notify && (all & CP_FORBID_EXEC_NEW))
 			snprintf(gaps, sizeof(gaps), "; write, exec and fork restrictions enforced by "
-				 "a seccomp user-notification gate (%s); exec-new "
-				 "restriction NOT enforced (no BPF LSM)", ex);
+				 "a seccomp user-notification gate (%s); exec-new by the gate "
+				 "making the view's writable mounts noexec before an exec "
+				 "(EACCES; a memfd is not covered)", ex);
 		else if (!lsm && r->notify && (all & (CP_FORBID_EXEC | CP_FORBID_WRITE | CP_FORBID_FORK)))
 			snprintf(gaps, sizeof(gaps), "; write, exec and fork restrictions enforced by "
 				 "a seccomp user-notification gate (%s)", ex);

@@ -145,6 +145,18 @@ int cr_scratch_emulate(struct cr_scratch *s, int listener, const char *call,
 		       const struct seccomp_notif *req, struct seccomp_notif_resp *resp, bool *sent);
 void cr_scratch_free(struct cr_scratch *s);
 
+/* The gate's exec-new restriction (notify_noexec.c), in the gate's
+ * thread: set(true) makes every writable mount of the sandbox's view
+ * noexec, set(false) clears the flag on exactly those again.  0, or
+ * -errno with *why (nothing changed: the caller refuses the exec). */
+struct cr_noexec;
+struct cr_noexec *cr_noexec_new(pid_t init);
+int cr_noexec_set(struct cr_noexec *x, bool on, char *why, size_t n);
+bool cr_noexec_active(const struct cr_noexec *x);
+/* how many mounts carry the gate's noexec now */
+unsigned cr_noexec_mounts(const struct cr_noexec *x);
+void cr_noexec_free(struct cr_noexec *x);
+
 /* Where this caller's sandbox cgroups go: 0, or -errno with *why. */
 int cr_cgroup_parent(char *parent, size_t plen, char *why, size_t n);
 /* cgroup v2 leaf: 0, or -errno with *why filled. */

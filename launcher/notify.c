@@ -18,7 +18,9 @@
  * exception is the scratch exemption of `write`: a write into a scratch
  * tmpfs is not let through but performed by the gate itself, from the
  * path it checked (notify_scratch.c).  exec-new, which needs the
- * executed file's identity at exec time, is not enforced by the gate.
+ * executed file's identity at exec time, is left to the kernel: before
+ * an exec proceeds at a level that forbids it, the gate makes the view's
+ * writable mounts noexec (notify_noexec.c).
  *
  * Order: cr_notify_prepare() builds the filter before clone3
  * (libseccomp); the sandbox's init installs it after Landlock with
@@ -46,8 +48,10 @@
 #include "adapt_run.h"
 #include "cr.h"
 
-/* The classes the gate enforces, and the calls of each. */
-#define CR_GATE_CLASSES (CP_FORBID_WRITE | CP_FORBID_EXEC | CP_FORBID_FORK)
+/* The classes the gate enforces, and the calls of each.  exec-new is
+ * enforced on the exec calls, by mount flags (notify_noexec.c). */
+#define CR_GATE_REFUSE  (CP_FORBID_WRITE | CP_FORBID_EXEC | CP_FORBID_FORK)
+#define CR_GATE_CLASSES (CR_GATE_REFUSE | CP_FORBID_EXEC_NEW)
 
 static const struct {
 	const char *name;
@@ -115,7 +119,8 @@ struct cr_notify {
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
 	struct cr_scratch *scratch;    /* write's scratch exemption */
-	unsigned long answered, refused, scratch_writes;
+	struct cr_noexec *noexec;      /* exec-new, when a level forbids it */
+	unsigned long answered, refused, scratch_writes, noexec_changes;
 };
 
 static uint32_t gate_classes(const struct cp_policy *p)
@@ -154,8 +159,11 @@ static int build(const struct cp_policy *p, uint32_t cls, struct sock_fprog *out
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < sizeof(gate_calls) / sizeof(gate_calls[0]); i++) {
+		uint32_t want = gate_calls[i].cls == CP_FORBID_EXEC ?
+				CP_FORBID_EXEC | CP_FORBID_EXEC_NEW : gate_calls[i].cls;
+
 		nr = seccomp_syscall_resolve_name(gate_calls[i].name);
-		if (!(gate_calls[i].cls & cls) || nr == __NR_SCMP_ERROR)
+		if (!(want & cls) || nr == __NR_SCMP_ERROR)
 			continue;
 		if (gate_calls[i].flags_arg < 0) {
 			r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
@@ -174,9 +182,11 @@ static int build(const struct cp_policy *p, uint32_t cls, struct sock_fprog *out
 			return r;
 	}
 	/* io_uring submits opens, unlinks and renames without syscalls the
-	 * gate sees (SQPOLL: without any syscall): no rings while gated */
+	 * gate sees (SQPOLL: without any syscall): no rings while gated (it
+	 * cannot exec: a gate for exec-new alone leaves it alone) */
 	nr = seccomp_syscall_resolve_name("io_uring_setup");
-	if (nr != __NR_SCMP_ERROR && (r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0)) < 0)
+	if ((cls & CR_GATE_REFUSE) && nr != __NR_SCMP_ERROR &&
+	    (r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0)) < 0)
 		return r;
 	return cr_seccomp_export(ctx, out);
 }
@@ -259,25 +269,50 @@ static uint32_t class_of(const struct cr_notify *g, const struct seccomp_notif *
 /* A refusal, from the gate's thread to the supervisor's loop, which
  * writes the audit log (one writer: the log is not shared with a thread). */
 struct gate_rec {
+	uint32_t kind;                 /* REC_REFUSAL, REC_NOEXEC */
 	uint32_t pid, arch;
 	int32_t nr;
 	uint32_t cls, level;
 	uint32_t log_only;
+	uint32_t noexec_on, mounts;    /* REC_NOEXEC */
+	int32_t err;                   /* REC_NOEXEC: -errno, why[] says more */
+	char why[160];
 };
+enum { REC_REFUSAL, REC_NOEXEC };
+
+/* The exec-new step, from the gate's thread: the mounts made noexec (or
+ * cleared), or why that failed and the exec was refused. */
+static void audit_noexec(struct cp_run *r, const struct gate_rec *g)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "layer", json_object_new_string("adapt"));
+	json_object_object_add(o, "level", json_object_new_int64(g->level));
+	json_object_object_add(o, "noexec", json_object_new_boolean(g->noexec_on));
+	json_object_object_add(o, "mounts", json_object_new_int64(g->mounts));
+	json_object_object_add(o, "pid", json_object_new_int64(g->pid));
+	if (g->err) {
+		json_object_object_add(o, "error", json_object_new_string(g->why));
+		json_object_object_add(o, "errno", json_object_new_int(-g->err));
+	}
+	cp_audit_emit(r->audit, "noexec", o);
+}
 
 static void audit_refusal(struct cp_run *r, const struct gate_rec *g)
 {
 	struct json_object *o = json_object_new_object();
 	char *name = seccomp_syscall_resolve_num_arch(g->arch, g->nr);
-	char what[24];
+	char what[32];
 
 	json_object_object_add(o, "layer", json_object_new_string("adapt"));
 	json_object_object_add(o, "hook", json_object_new_string("seccomp-notify"));
 	json_object_object_add(o, "syscall", json_object_new_string(name ? name : "?"));
 	json_object_object_add(o, "pid", json_object_new_int64(g->pid));
 	json_object_object_add(o, "level", json_object_new_int64(g->level));
-	snprintf(what, sizeof(what), "%s%s%s", (g->cls & CP_FORBID_WRITE) ? "write " : "",
-		 (g->cls & CP_FORBID_EXEC) ? "exec " : "", (g->cls & CP_FORBID_FORK) ? "fork " : "");
+	snprintf(what, sizeof(what), "%s%s%s%s", (g->cls & CP_FORBID_WRITE) ? "write " : "",
+		 (g->cls & CP_FORBID_EXEC) ? "exec " : "",
+		 (g->cls & CP_FORBID_EXEC_NEW) ? "exec-new " : "",
+		 (g->cls & CP_FORBID_FORK) ? "fork " : "");
 	what[strlen(what) - (what[0] != '\0')] = '\0';
 	json_object_object_add(o, "forbid", json_object_new_string(what));
 	json_object_object_add(o, "rule", json_object_new_string("level"));
@@ -291,7 +326,7 @@ static void audit_refusal(struct cp_run *r, const struct gate_rec *g)
 /* Answer one notification: 0, or -1 when the gate is finished. */
 static int answer(struct cr_notify *g)
 {
-	uint32_t cls, level = 0, forbid = 0;
+	uint32_t cls, level = 0, forbid = 0, refuse;
 	const char *call;
 	bool sent;
 	int rc;
@@ -316,9 +351,29 @@ static int answer(struct cr_notify *g)
 			return -1;
 		return 0;
 	}
+	/* a call the gate cannot name is refused for any class, exec-new too */
+	refuse = cls & forbid & (cls == CR_GATE_CLASSES ? CR_GATE_CLASSES : CR_GATE_REFUSE);
+	/* an exec the level lets through: first the writable mounts' noexec
+	 * as exec-new wants it; when that cannot be had, no exec at all */
+	if (cls == CP_FORBID_EXEC && !refuse && g->noexec && !g->log_only &&
+	    cr_noexec_active(g->noexec) != !!(forbid & CP_FORBID_EXEC_NEW)) {
+		struct gate_rec rec = {
+			.kind = REC_NOEXEC, .pid = g->req->pid, .level = level,
+			.noexec_on = !!(forbid & CP_FORBID_EXEC_NEW),
+		};
+
+		unsigned before = cr_noexec_mounts(g->noexec);
+
+		rec.err = cr_noexec_set(g->noexec, rec.noexec_on, rec.why, sizeof(rec.why));
+		rec.mounts = rec.noexec_on ? cr_noexec_mounts(g->noexec) : before;
+		if (rec.err < 0 && rec.noexec_on)
+			refuse = CP_FORBID_EXEC_NEW;
+		g->noexec_changes++;
+		(void)!write(g->recs[1], &rec, sizeof(rec));
+	}
 	memset(g->resp, 0, sizeof(*g->resp));
 	g->resp->id = g->req->id;
-	if ((cls & forbid) && !g->log_only)
+	if (refuse && !g->log_only)
 		g->resp->error = -EPERM;
 	else   /* --log-only: audit what would have been refused, refuse nothing */
 		g->resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
@@ -326,10 +381,10 @@ static int answer(struct cr_notify *g)
 	rc = seccomp_notify_respond(g->fd, g->resp);
 	if (rc < 0 && !(rc == -ECANCELED && errno == ENOENT))
 		return -1;
-	if ((cls & forbid) && g->refused++ < CR_GATE_AUDIT_MAX) {
+	if (refuse && g->refused++ < CR_GATE_AUDIT_MAX) {
 		struct gate_rec rec = {
-			.pid = g->req->pid, .arch = g->req->data.arch, .nr = g->req->data.nr,
-			.cls = cls & forbid, .level = level, .log_only = g->log_only,
+			.kind = REC_REFUSAL, .pid = g->req->pid, .arch = g->req->data.arch,
+			.nr = g->req->data.nr, .cls = refuse, .level = level, .log_only = g->log_only,
 		};
 
 		/* the pipe holds far more than CR_GATE_AUDIT_MAX records */
@@ -378,8 +433,12 @@ static int drain_recs(int fd, void *ctx)
 	struct gate_rec rec;
 
 	(void)fd;
-	while (read(((struct cr_notify *)r->notify)->recs[0], &rec, sizeof(rec)) == sizeof(rec))
-		audit_refusal(r, &rec);
+	while (read(((struct cr_notify *)r->notify)->recs[0], &rec, sizeof(rec)) == sizeof(rec)) {
+		if (rec.kind == REC_NOEXEC)
+			audit_noexec(r, &rec);
+		else
+			audit_refusal(r, &rec);
+	}
 	return 0;
 }
 
@@ -393,6 +452,8 @@ int cr_notify_start(struct cp_run *r, int fd)
 	g->r = r;
 	g->log_only = (r->flags & CP_RUN_LOG_ONLY) != 0;
 	g->scratch = cr_scratch_new(r->policy, r->child_pid);
+	if (gate_classes(r->policy) & CP_FORBID_EXEC_NEW)
+		g->noexec = cr_noexec_new(r->child_pid);
 	g->native_arch = seccomp_arch_native();
 	for (size_t i = 0; i < sizeof(gate_calls) / sizeof(gate_calls[0]); i++) {
 		int nr = seccomp_syscall_resolve_name(gate_calls[i].name);
@@ -456,6 +517,8 @@ void cr_notify_stop(struct cp_run *r)
 		json_object_object_add(o, "refused", json_object_new_int64((int64_t)g->refused));
 		json_object_object_add(o, "scratch_writes",
 				       json_object_new_int64((int64_t)g->scratch_writes));
+		json_object_object_add(o, "noexec_changes",
+				       json_object_new_int64((int64_t)g->noexec_changes));
 		json_object_object_add(o, "refusals_not_logged", json_object_new_int64(
 			g->refused > CR_GATE_AUDIT_MAX ? (int64_t)(g->refused - CR_GATE_AUDIT_MAX) : 0));
 		cp_audit_emit(r->audit, "gate", o);
@@ -469,6 +532,7 @@ void cr_notify_stop(struct cp_run *r)
 	if (g->req)
 		seccomp_notify_free(g->req, g->resp);
 	cr_scratch_free(g->scratch);
+	cr_noexec_free(g->noexec);
 	free(g);
 	r->notify = NULL;
 }

@@ -268,11 +268,11 @@ static bool layer_available(const struct cp_policy *p, const struct feat *f, enu
 			if (cr_scratch_exempt(p, scr, sizeof(scr)))
 				snprintf(gate, sizeof(gate), "write, exec and fork restrictions through "
 					 "the seccomp gate (scratch writes in %s performed by the gate; "
-					 "exec-new not enforced)", scr);
+					 "exec-new: writable mounts made noexec)", scr);
 			else
 				snprintf(gate, sizeof(gate), "write, exec and fork restrictions through "
 					 "the seccomp gate (no scratch exemption: no scratch path is a "
-					 "tmpfs of the view; exec-new not enforced)");
+					 "tmpfs of the view; exec-new: writable mounts made noexec)");
 			*why = f[F_SECCOMP_NOTIF].ok ? gate :
 				"write, exec and fork restrictions NOT enforced (no BPF LSM, no "
 				"seccomp gate)";

@@ -74,6 +74,15 @@ void *xcalloc(size_t n, size_t sz)
 	return p;
 }
 
+void *xrealloc(void *p, size_t sz)
+{
+	void *q = realloc(p, sz ? sz : 1);
+
+	if (!q)
+		die("out of memory");
+	return q;
+}
+
 char *xstrdup(const char *s)
 {
 	char *p = strdup(s);

@@ -55,6 +55,7 @@ static inline void cr_closep(int *fd)
 #define steal_fd(fdp)     ({ int _fd = *(fdp); *(fdp) = -1; _fd; })
 
 void *xcalloc(size_t n, size_t sz);
+void *xrealloc(void *p, size_t sz);
 char *xstrdup(const char *s);
 __attribute__((format(printf, 1, 2)))
 char *xasprintf(const char *fmt, ...);

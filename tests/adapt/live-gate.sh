@@ -347,4 +347,104 @@ filters() { "$CR" --profile "$work/$1.profile" -- /bin/grep Seccomp_filters /pro
 fg=$(filters gate) fc=$(filters connect)
 check "a gate only where a level forbids write, fork or exec (filters $fg vs $fc)" \
 	'[ -n "$fg" ] && [ -n "$fc" ] && [ "$fg" = $((fc + 1)) ]'
+# 8. exec-new: before an exec proceeds at a level that forbids it, the
+# gate makes the view's writable mounts noexec; the kernel refuses a
+# binary there (EACCES) by path, through /proc/self/fd and by descriptor,
+# system binaries still run, the operator's lower level clears the flag
+# again, and the host's own mount is untouched
+printf 'compart-tree 1\n# more than 5 files written -> level 2\n0 split open_write 5 1 2\n1 leaf 0\n2 leaf 2\n' \
+	>"$work/write5.tree"
+cat >"$work/execnew.profile" <<EOF
+include "default"
+filesystem {
+	read-write exec $work
+	tmpfs exec /tmp
+}
+adapt {
+	model "$work/write5.tree"
+	eval-every 1
+	window 60s
+	scratch /tmp
+	level 2 forbid connect exec-new
+}
+layers {
+	adapt required
+}
+EOF
+cp /bin/true "$work/pre-true"
+cat >"$work/execnew.py" <<'PY'
+import errno, os, shutil, subprocess, sys, time
+out = sys.argv[1]
+def run(p, fds=()):
+    try:
+        return "ok" if subprocess.run([p], pass_fds=fds).returncode == 0 else "rc"
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e.errno))
+def run_fd(p):   # fexecve: execveat(fd, "", AT_EMPTY_PATH)
+    fd = os.open(p, os.O_RDONLY)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.execve(fd, [p], {})
+        except OSError as e:
+            os._exit(100 + e.errno)
+    st = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    os.close(fd)
+    return "ok" if st == 0 else errno.errorcode.get(st - 100, str(st))
+def via_proc(p):
+    fd = os.open(p, os.O_RDONLY)
+    try:
+        return run("/proc/self/fd/%d" % fd, (fd,))
+    finally:
+        os.close(fd)
+def report(tag):
+    print(tag, run(out + "/t1"), run("/tmp/t2"), via_proc(out + "/t1"), run_fd(out + "/t1"),
+          run("/bin/true"), run(os.path.dirname(out) + "/pre-true"), flush=True)
+for dst in (out + "/t1", "/tmp/t2"):
+    shutil.copy("/bin/true", dst)
+    os.chmod(dst, 0o755)
+report("before")
+for i in range(8):
+    with open(os.path.join(out, "f%d" % i), "w") as f:
+        f.write("x\n")
+report("after")
+end = time.time() + 20
+while not os.path.exists(os.path.join(out, "lowered")) and time.time() < end:
+    time.sleep(0.05)
+report("lowered")
+PY
+chmod 644 "$work/execnew.py"
+rm -rf "$work/out"; mkdir "$work/out"
+"$CR" --profile "$work/execnew.profile" --audit-log "$work/execnew.jsonl" -- \
+	$PY "$work/execnew.py" "$work/out" >"$work/execnew.out" 2>"$work/execnew.err" &
+run=$!
+for _ in $(seq 200); do grep -q "^after" "$work/execnew.out" 2>/dev/null && break; sleep 0.05; done
+sid=$($PY -c '
+import json, sys
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    if e.get("event") == "adapt":
+        print(e["bpf_sandbox"]); break' "$work/execnew.jsonl" 2>/dev/null)
+"$CTL" set-level "${sid:-9999}" 0 >/dev/null 2>&1
+touch "$work/out/lowered"
+wait $run
+rc=$?
+echo "     $(tr '\n' '|' <"$work/execnew.out")"
+check "exec-new: before the tightening the run's binaries run (rc=$rc)" \
+	'[ $rc = 0 ] && grep -qx "before ok ok ok ok ok ok" "$work/execnew.out"'
+check "exec-new: after it, binaries on writable mounts are refused by path, /proc/self/fd and descriptor; /bin/true runs" \
+	'grep -qx "after EACCES EACCES EACCES EACCES ok EACCES" "$work/execnew.out"'
+check "exec-new: the operator's lower level clears it again" \
+	'grep -qx "lowered ok ok ok ok ok ok" "$work/execnew.out"'
+check "exec-new: the host's mount is untouched" '"$work/pre-true"'
+check "exec-new: audit - noexec set at level 2, cleared at 0; the layer names it; the gate counts both" '$PY - "$work/execnew.jsonl" <<PY
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+n = [(e["noexec"], e["level"], e["mounts"] > 0, "error" in e) for e in ev if e.get("event") == "noexec"]
+assert n == [(True, 2, True, False), (False, 0, True, False)], n
+lay = [e for e in ev if e.get("event") == "layer" and e.get("layer") == "adapt"]
+assert "writable mounts noexec" in lay[0]["detail"], lay
+g = [e for e in ev if e.get("event") == "gate"]
+assert g and g[0]["noexec_changes"] == 2 and g[0]["refused"] == 0, g
+PY'
 exit $fail
