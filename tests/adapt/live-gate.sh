@@ -116,6 +116,14 @@ written=$(sed -n 's/^written:\([0-9]*\) .*/\1/p' "$work/gate.out")
 check "tightened after 3 to 5 files ($written): write, unlink and fork refused, read allowed" \
 	'[ "${written:-0}" -ge 3 ] && [ "$written" -le 5 ] &&
 	 [ "$(sed -n 1p "$work/gate.out" | cut -d" " -f2-)" = "write:EPERM unlink:EPERM read:ok fork:EPERM" ]'
+# a late tightening: show what the model saw (the window of its decision)
+[ "${written:-0}" = 3 ] || $PY -c '
+import json, sys
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    if e.get("event") == "adapt":
+        print("     decision at events=%s: %s" % (e["window"]["events"], e["window"]["features"]))' \
+	"$work/gate.jsonl" 2>/dev/null
 check "the files written before the tightening are intact" \
 	'[ "$(cat "$work"/out/before-* | wc -l)" = "$written" ] && grep -qx "data before-0" "$work/out/before-0" &&
 	 [ ! -e "$work/out/before-$written" ]'
